@@ -1,0 +1,735 @@
+// Scheme table, parser and canonical printer (see initcheck/scheme.h).
+#include "initcheck/scheme.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <string>
+
+#include "initcheck/error.h"
+#include "initcheck/gain.h"
+
+namespace initcheck {
+namespace {
+
+using std::string;
+using std::string_view;
+
+ParamSpec Num(string_view key, std::optional<double> def, string_view help,
+              std::vector<string_view> aliases = {}) {
+  ParamSpec p;
+  p.key = key;
+  p.default_number = def;
+  p.help = help;
+  p.aliases = std::move(aliases);
+  return p;
+}
+
+ParamSpec Word(string_view key, string_view def,
+               std::vector<string_view> choices, string_view help) {
+  ParamSpec p;
+  p.key = key;
+  p.is_word = true;
+  p.default_word = def;
+  p.choices = std::move(choices);
+  p.help = help;
+  return p;
+}
+
+std::vector<SchemeSpec> BuildSpecs() {
+  const auto kPt = Convention::kPyTorch;
+  const auto kK = Convention::kKeras;
+  const std::vector<string_view> kFanModes = {"fan_in", "fan_out"};
+  ParamSpec nonlin =
+      Word("nonlinearity", "leaky_relu", {}, "the activation after this layer");
+  return {
+      {"zeros", kPt, {}, false, "all 0", "torch.nn.init.zeros_"},
+      {"ones", kPt, {}, false, "all 1", "torch.nn.init.ones_"},
+      {"constant",
+       kPt,
+       {Num("value", 0.0, "the constant", {"val"})},
+       false,
+       "all equal to value",
+       "torch.nn.init.constant_, keras.initializers.Constant"},
+      {"uniform",
+       kPt,
+       {Num("a", 0.0, "lower bound"), Num("b", 1.0, "upper bound")},
+       false,
+       "U[a, b)",
+       "torch.nn.init.uniform_"},
+      {"normal",
+       kPt,
+       {Num("mean", 0.0, "mean"), Num("std", 1.0, "standard deviation")},
+       false,
+       "N(mean, std^2)",
+       "torch.nn.init.normal_"},
+      {"trunc_normal",
+       kPt,
+       {Num("mean", 0.0, "mean of the parent normal"),
+        Num("std", 1.0, "std of the parent normal"),
+        Num("a", -2.0, "lower cut (absolute, not in std units)"),
+        Num("b", 2.0, "upper cut (absolute)")},
+       false,
+       "N(mean, std^2) restricted to [a, b]; a, b absolute, as PyTorch",
+       "torch.nn.init.trunc_normal_"},
+      {"xavier_uniform",
+       kPt,
+       {Num("gain", 1.0, "scaling factor")},
+       true,
+       "U(-b, b), b = gain sqrt(6 / (fan_in + fan_out))",
+       "Glorot & Bengio (2010), AISTATS; torch.nn.init.xavier_uniform_"},
+      {"xavier_normal",
+       kPt,
+       {Num("gain", 1.0, "scaling factor")},
+       true,
+       "N(0, std^2), std = gain sqrt(2 / (fan_in + fan_out))",
+       "Glorot & Bengio (2010); torch.nn.init.xavier_normal_"},
+      {"kaiming_uniform",
+       kPt,
+       {Num("a", 0.0, "negative slope of leaky_relu (used only with it)"),
+        Word("mode", "fan_in", kFanModes, "which fan to scale by"), nonlin},
+       true,
+       "U(-b, b), b = sqrt(3) gain / sqrt(fan_mode), gain = "
+       "calculate_gain(nonlinearity, a)",
+       "He et al. (2015), ICCV; torch.nn.init.kaiming_uniform_"},
+      {"kaiming_normal",
+       kPt,
+       {Num("a", 0.0, "negative slope of leaky_relu (used only with it)"),
+        Word("mode", "fan_in", kFanModes, "which fan to scale by"), nonlin},
+       true,
+       "N(0, std^2), std = gain / sqrt(fan_mode), gain = "
+       "calculate_gain(nonlinearity, a)",
+       "He et al. (2015); torch.nn.init.kaiming_normal_"},
+      {"orthogonal",
+       kPt,
+       {Num("gain", 1.0, "scaling factor")},
+       false,
+       "gain Q, Q Haar-distributed with orthonormal rows or columns; torch: "
+       "rows = dim 0; keras/jax: columns = last dim",
+       "Saxe et al. (2014), ICLR; torch.nn.init.orthogonal_, "
+       "keras.initializers.Orthogonal"},
+      {"eye", kPt, {}, false, "the identity matrix (2-D)",
+       "torch.nn.init.eye_"},
+      {"dirac",
+       kPt,
+       {Num("groups", 1.0, "number of conv groups")},
+       false,
+       "identity-preserving conv kernel (3-, 4-, 5-D, torch layout)",
+       "torch.nn.init.dirac_"},
+      {"sparse",
+       kPt,
+       {Num("sparsity", std::nullopt, "fraction of each column set to zero"),
+        Num("std", 0.01, "std of the non-zero values")},
+       false,
+       "N(0, std^2) with ceil(sparsity rows) zeros per column (2-D)",
+       "Martens (2010), ICML; torch.nn.init.sparse_"},
+      {"glorot_uniform", kK, {}, true,
+       "U(-l, l), l = sqrt(6 / (fan_in + fan_out))",
+       "Glorot & Bengio (2010); keras.initializers.GlorotUniform"},
+      {"glorot_normal", kK, {}, true,
+       "truncated normal (+-2 sigma) with variance 2 / (fan_in + fan_out)",
+       "Glorot & Bengio (2010); keras.initializers.GlorotNormal"},
+      {"he_uniform", kK, {}, true, "U(-l, l), l = sqrt(6 / fan_in)",
+       "He et al. (2015); keras.initializers.HeUniform"},
+      {"he_normal", kK, {}, true,
+       "truncated normal (+-2 sigma) with variance 2 / fan_in",
+       "He et al. (2015); keras.initializers.HeNormal"},
+      {"lecun_uniform", kK, {}, true, "U(-l, l), l = sqrt(3 / fan_in)",
+       "LeCun et al. (1998), Efficient BackProp; "
+       "keras.initializers.LecunUniform"},
+      {"lecun_normal", kK, {}, true,
+       "truncated normal (+-2 sigma) with variance 1 / fan_in",
+       "LeCun et al. (1998); keras.initializers.LecunNormal"},
+      {"variance_scaling",
+       kK,
+       {Num("scale", 1.0, "variance multiplier"),
+        Word("mode", "fan_in", {"fan_in", "fan_out", "fan_avg", "fan_geo_avg"},
+             "n = fan_in, fan_out, (fan_in + fan_out)/2 or sqrt(fan_in "
+             "fan_out)"),
+        Word("distribution", "truncated_normal",
+             {"truncated_normal", "untruncated_normal", "uniform"},
+             "the distribution with variance scale / n")},
+       true,
+       "variance scale / n: truncated normal (+-2 sigma, parent std "
+       "sqrt(scale/n) / 0.87962566103423978), normal, or U(-l, l) with l = "
+       "sqrt(3 scale / n)",
+       "keras.initializers.VarianceScaling, jax.nn.initializers."
+       "variance_scaling"},
+      {"truncated_normal",
+       kK,
+       {Num("mean", 0.0, "mean"),
+        Num("stddev", 0.05, "std of the parent normal")},
+       false,
+       "N(mean, stddev^2) restricted to mean +- 2 stddev",
+       "keras.initializers.TruncatedNormal"},
+      {"random_normal",
+       kK,
+       {Num("mean", 0.0, "mean"), Num("stddev", 0.05, "standard deviation")},
+       false,
+       "N(mean, stddev^2)",
+       "keras.initializers.RandomNormal"},
+      {"random_uniform",
+       kK,
+       {Num("minval", -0.05, "lower bound"), Num("maxval", 0.05, "upper bound")},
+       false,
+       "U[minval, maxval)",
+       "keras.initializers.RandomUniform"},
+      {"identity",
+       kK,
+       {Num("gain", 1.0, "multiplier")},
+       false,
+       "gain times the identity matrix (2-D)",
+       "keras.initializers.Identity"},
+      {"delta_orthogonal",
+       kK,
+       {Num("scale", 1.0, "multiplier")},
+       false,
+       "zeros except the centre tap, scale Q with Q (in, out) orthogonal "
+       "(3-, 4-, 5-D, keras/jax layout, in <= out)",
+       "Xiao et al. (2018), ICML; jax.nn.initializers.delta_orthogonal"},
+  };
+}
+
+bool IsIdentChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
+}
+
+// Levenshtein distance, for did-you-mean.
+size_t EditDistance(string_view a, string_view b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t sub = prev[j - 1] + (std::tolower(a[i - 1]) !=
+                                                std::tolower(b[j - 1])
+                                            ? 1
+                                            : 0);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+string Join(const std::vector<string_view>& v) {
+  string out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) out += ", ";
+    out += v[i];
+  }
+  return out;
+}
+
+// " (did you mean 'x'?)" for the closest candidate within distance 2 (or a
+// prefix match), else "".
+string DidYouMean(string_view word, const std::vector<string_view>& cands) {
+  size_t best = 3;
+  string_view pick;
+  for (string_view c : cands) {
+    size_t d = EditDistance(word, c);
+    if (word.size() >= 3 && c.substr(0, word.size()) == word) d = std::min<size_t>(d, 1);
+    if (d < best) {
+      best = d;
+      pick = c;
+    }
+  }
+  if (pick.empty()) return "";
+  return " (did you mean '" + string(pick) + "'?)";
+}
+
+std::vector<string_view> SchemeNames() {
+  std::vector<string_view> v;
+  for (const auto& s : scheme_specs()) v.push_back(s.name);
+  return v;
+}
+
+// CamelCase Keras class names -> snake_case scheme names.
+string CamelToSnake(string_view s) {
+  string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (std::isupper(static_cast<unsigned char>(c))) {
+      if (i > 0) out += '_';
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// Maps a written scheme name to its canonical name, or "" if unknown.
+string CanonicalName(string_view written) {
+  string name(written);
+  bool jax = false;
+  for (string_view prefix :
+       {"torch.nn.init.", "nn.init.", "tf.keras.initializers.",
+        "keras.initializers.", "jax.nn.initializers."}) {
+    if (name.rfind(prefix, 0) == 0) {
+      jax = prefix == "jax.nn.initializers.";
+      name = name.substr(prefix.size());
+      break;
+    }
+  }
+  if (!name.empty() && std::isupper(static_cast<unsigned char>(name[0]))) {
+    name = CamelToSnake(name);
+  }
+  if (name.size() > 1 && name.back() == '_') name.pop_back();
+  if (jax) {
+    // JAX's kaiming_* and xavier_* are the truncated Keras schemes.
+    if (name == "kaiming_normal") name = "he_normal";
+    if (name == "kaiming_uniform") name = "he_uniform";
+    if (name == "xavier_normal") name = "glorot_normal";
+    if (name == "xavier_uniform") name = "glorot_uniform";
+    if (name == "normal" || name == "uniform" || name == "truncated_normal") {
+      throw Error("scheme 'jax.nn.initializers." + name +
+                  "' has JAX-specific parameters; write random_normal(stddev=...)"
+                  ", random_uniform(minval=0, maxval=...) or "
+                  "truncated_normal(stddev=...) instead");
+    }
+  }
+  if (find_scheme_spec(name) == nullptr) return "";
+  return name;
+}
+
+// ---------------------------------------------------------------------------
+// Lexer and parser.
+
+struct Token {
+  enum Kind { kIdent, kNumber, kString, kPunct, kEnd } kind;
+  string text;
+  size_t pos;
+};
+
+class Lexer {
+ public:
+  explicit Lexer(string_view s) : s_(s) {}
+  std::vector<Token> Run() {
+    std::vector<Token> out;
+    size_t i = 0;
+    while (i < s_.size()) {
+      const char c = s_[i];
+      if (std::isspace(static_cast<unsigned char>(c))) {
+        ++i;
+      } else if (std::isdigit(static_cast<unsigned char>(c)) ||
+                 (c == '.' && i + 1 < s_.size() &&
+                  std::isdigit(static_cast<unsigned char>(s_[i + 1])))) {
+        size_t j = i;
+        while (j < s_.size() &&
+               (std::isdigit(static_cast<unsigned char>(s_[j])) || s_[j] == '.'))
+          ++j;
+        if (j < s_.size() && (s_[j] == 'e' || s_[j] == 'E')) {
+          size_t k = j + 1;
+          if (k < s_.size() && (s_[k] == '+' || s_[k] == '-')) ++k;
+          if (k < s_.size() && std::isdigit(static_cast<unsigned char>(s_[k]))) {
+            j = k;
+            while (j < s_.size() && std::isdigit(static_cast<unsigned char>(s_[j])))
+              ++j;
+          }
+        }
+        out.push_back({Token::kNumber, string(s_.substr(i, j - i)), i});
+        i = j;
+      } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+        size_t j = i;
+        while (j < s_.size() && IsIdentChar(s_[j])) ++j;
+        out.push_back({Token::kIdent, string(s_.substr(i, j - i)), i});
+        i = j;
+      } else if (c == '\'' || c == '"') {
+        const size_t j = s_.find(c, i + 1);
+        if (j == string_view::npos) {
+          throw Error("unterminated quote at position " + std::to_string(i + 1) +
+                      " in scheme '" + string(s_) + "'");
+        }
+        out.push_back({Token::kString, string(s_.substr(i + 1, j - i - 1)), i});
+        i = j + 1;
+      } else if (string_view("(),=+-*/").find(c) != string_view::npos) {
+        out.push_back({Token::kPunct, string(1, c), i});
+        ++i;
+      } else {
+        throw Error("unexpected character '" + string(1, c) + "' at position " +
+                    std::to_string(i + 1) + " in scheme '" + string(s_) + "'");
+      }
+    }
+    out.push_back({Token::kEnd, "", s_.size()});
+    return out;
+  }
+
+ private:
+  string_view s_;
+};
+
+class Parser {
+ public:
+  Parser(string_view text, std::vector<Token> toks)
+      : text_(text), toks_(std::move(toks)) {}
+
+  const Token& Peek() const { return toks_[i_]; }
+  const Token& Next() { return toks_[i_ < toks_.size() - 1 ? i_++ : i_]; }
+  bool IsPunct(const char* p) const {
+    return Peek().kind == Token::kPunct && Peek().text == p;
+  }
+  [[noreturn]] void Fail(const string& what) const {
+    throw Error(what + " in scheme '" + string(text_) + "'");
+  }
+  void Expect(const char* p) {
+    if (!IsPunct(p)) {
+      const Token& t = Peek();
+      Fail("expected '" + string(p) + "' at position " + std::to_string(t.pos + 1) +
+           (t.kind == Token::kEnd ? " (end of text)" : ", found '" + t.text + "'"));
+    }
+    Next();
+  }
+
+  // expr := term (('+'|'-') term)*
+  double Expr() {
+    double v = Term();
+    while (IsPunct("+") || IsPunct("-")) {
+      const bool plus = Next().text == "+";
+      const double r = Term();
+      v = plus ? v + r : v - r;
+    }
+    return v;
+  }
+  double Term() {
+    double v = Factor();
+    while (IsPunct("*") || IsPunct("/")) {
+      const bool mul = Next().text == "*";
+      const double r = Factor();
+      v = mul ? v * r : v / r;
+    }
+    return v;
+  }
+  double Factor() {
+    const Token& t = Peek();
+    if (IsPunct("-")) {
+      Next();
+      return -Factor();
+    }
+    if (IsPunct("+")) {
+      Next();
+      return Factor();
+    }
+    if (IsPunct("(")) {
+      Next();
+      const double v = Expr();
+      Expect(")");
+      return v;
+    }
+    if (t.kind == Token::kNumber) {
+      Next();
+      double v = 0;
+      const char* b = t.text.data();
+      const char* e = b + t.text.size();
+      auto [ptr, ec] = std::from_chars(b, e, v);
+      if (ec == std::errc::result_out_of_range) {
+        Fail("number '" + t.text + "' at position " + std::to_string(t.pos + 1) +
+             " is out of range of double");
+      }
+      if (ec != std::errc() || ptr != e) {
+        Fail("bad number '" + t.text + "' at position " + std::to_string(t.pos + 1));
+      }
+      return v;
+    }
+    if (t.kind == Token::kIdent && (t.text == "sqrt" || t.text == "math.sqrt")) {
+      Next();
+      Expect("(");
+      const double v = Expr();
+      Expect(")");
+      return std::sqrt(v);
+    }
+    if (t.kind == Token::kIdent && (t.text == "pi" || t.text == "math.pi")) {
+      Next();
+      return 3.14159265358979323846;
+    }
+    Fail("expected a number at position " + std::to_string(t.pos + 1) +
+         (t.kind == Token::kEnd ? " (end of text)" : ", found '" + t.text + "'"));
+  }
+
+  string_view text_;
+  std::vector<Token> toks_;
+  size_t i_ = 0;
+};
+
+void CheckFinite(const string& scheme, string_view key, double v) {
+  if (!std::isfinite(v)) {
+    throw Error(scheme + ": parameter " + string(key) +
+                " must be a finite number, got " + format_number(v));
+  }
+}
+
+void Require(bool ok, const string& message) {
+  if (!ok) throw Error(message);
+}
+
+}  // namespace
+
+const std::vector<SchemeSpec>& scheme_specs() {
+  static const std::vector<SchemeSpec> specs = BuildSpecs();
+  return specs;
+}
+
+const SchemeSpec* find_scheme_spec(std::string_view name) {
+  for (const auto& s : scheme_specs()) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+std::string format_number(double x) {
+  if (std::isnan(x)) return "nan";
+  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+  if (x == 0) return "0";  // also -0
+  char buf[64];
+  auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, x);
+  return std::string(buf, ptr);
+}
+
+const SchemeSpec& Scheme::spec() const { return *find_scheme_spec(name_); }
+
+double Scheme::number(std::string_view key) const {
+  const auto& ps = spec().params;
+  for (size_t i = 0; i < ps.size(); ++i) {
+    if (ps[i].key == key && !ps[i].is_word) return std::get<double>(values_[i]);
+  }
+  throw Error(name_ + " has no numeric parameter '" + std::string(key) + "'");
+}
+
+const std::string& Scheme::word(std::string_view key) const {
+  const auto& ps = spec().params;
+  for (size_t i = 0; i < ps.size(); ++i) {
+    if (ps[i].key == key && ps[i].is_word) return std::get<std::string>(values_[i]);
+  }
+  throw Error(name_ + " has no word parameter '" + std::string(key) + "'");
+}
+
+std::string Scheme::str() const {
+  std::string out = name_ + "(";
+  const auto& ps = spec().params;
+  for (size_t i = 0; i < ps.size(); ++i) {
+    if (i) out += ", ";
+    out += ps[i].key;
+    out += '=';
+    if (ps[i].is_word) {
+      out += std::get<std::string>(values_[i]);
+    } else {
+      out += format_number(std::get<double>(values_[i]));
+    }
+  }
+  return out + ")";
+}
+
+Scheme Scheme::parse(std::string_view text) {
+  Parser p(text, Lexer(text).Run());
+  const Token head = p.Next();
+  if (head.kind != Token::kIdent) {
+    if (head.kind == Token::kEnd) {
+      throw Error("empty scheme; write e.g. kaiming_uniform(a=sqrt(5)) "
+                  "(valid names: " + Join(SchemeNames()) + ")");
+    }
+    p.Fail("expected a scheme name at position " + std::to_string(head.pos + 1) +
+           ", found '" + head.text + "'");
+  }
+  const string name = CanonicalName(head.text);
+  if (name.empty()) {
+    const string hint = DidYouMean(head.text, SchemeNames());
+    throw Error("unknown scheme '" + head.text + "'" + hint +
+                (hint.empty() ? "; valid names: " + Join(SchemeNames()) : ""));
+  }
+  Scheme s;
+  s.name_ = name;
+  const SchemeSpec& spec = s.spec();
+  const auto& ps = spec.params;
+  std::vector<std::optional<Value>> given(ps.size());
+
+  auto key_list = [&] {
+    std::vector<string_view> keys;
+    for (const auto& q : ps) keys.push_back(q.key);
+    return keys;
+  };
+  auto read_value = [&](size_t idx) {
+    const ParamSpec& q = ps[idx];
+    if (given[idx]) {
+      p.Fail(name + ": parameter '" + string(q.key) + "' given twice");
+    }
+    if (q.is_word) {
+      const Token& t = p.Peek();
+      if (t.kind != Token::kIdent && t.kind != Token::kString) {
+        p.Fail(name + ": parameter '" + string(q.key) + "' takes a name" +
+               (q.choices.empty() ? "" : " (one of " + Join(q.choices) + ")") +
+               ", found '" + t.text + "'");
+      }
+      p.Next();
+      given[idx] = Value(t.text);
+    } else {
+      const Token& t = p.Peek();
+      if (t.kind == Token::kIdent && t.text != "sqrt" && t.text != "math.sqrt" &&
+          t.text != "pi" && t.text != "math.pi") {
+        p.Fail(name + ": parameter '" + string(q.key) + "' takes a number, found '" +
+               t.text + "'");
+      }
+      given[idx] = Value(p.Expr());
+    }
+  };
+
+  if (p.IsPunct("(")) {
+    p.Next();
+    size_t positional = 0;
+    bool seen_keyword = false;
+    while (!p.IsPunct(")")) {
+      const Token& t = p.Peek();
+      if (t.kind == Token::kEnd) p.Fail("missing ')'");
+      const bool is_kw = t.kind == Token::kIdent &&
+                         p.toks_[p.i_ + 1].kind == Token::kPunct &&
+                         p.toks_[p.i_ + 1].text == "=";
+      if (is_kw) {
+        seen_keyword = true;
+        const string key = p.Next().text;
+        p.Next();  // '='
+        size_t idx = ps.size();
+        for (size_t j = 0; j < ps.size(); ++j) {
+          if (ps[j].key == key ||
+              std::find(ps[j].aliases.begin(), ps[j].aliases.end(), key) !=
+                  ps[j].aliases.end()) {
+            idx = j;
+          }
+        }
+        if (idx == ps.size()) {
+          if (key == "seed" || key == "generator" || key == "dtype") {
+            p.Fail(name + ": '" + key + "' is not part of a scheme; use the --" +
+                   (key == "dtype" ? string("dtype") : string("seed")) +
+                   " option");
+          }
+          const string hint = DidYouMean(key, key_list());
+          p.Fail(name + ": unknown parameter '" + key + "'" + hint +
+                 (ps.empty() ? "; " + name + " takes no parameters"
+                             : "; valid: " + Join(key_list())));
+        }
+        read_value(idx);
+      } else {
+        if (seen_keyword) {
+          p.Fail(name + ": positional argument after keyword arguments at "
+                        "position " + std::to_string(t.pos + 1));
+        }
+        if (positional >= ps.size()) {
+          p.Fail(name + " takes " + std::to_string(ps.size()) +
+                 " parameter(s)" +
+                 (ps.empty() ? "" : " (" + Join(key_list()) + ")") +
+                 ", got more at position " + std::to_string(t.pos + 1));
+        }
+        read_value(positional++);
+      }
+      if (p.IsPunct(",")) {
+        p.Next();
+      } else if (!p.IsPunct(")")) {
+        const Token& u = p.Peek();
+        p.Fail("expected ',' or ')' at position " + std::to_string(u.pos + 1) +
+               (u.kind == Token::kEnd ? " (end of text)" : ", found '" + u.text + "'"));
+      }
+    }
+    p.Next();
+  }
+  if (p.Peek().kind != Token::kEnd) {
+    p.Fail("unexpected '" + p.Peek().text + "' at position " +
+           std::to_string(p.Peek().pos + 1));
+  }
+
+  // Defaults, choices and required parameters.
+  for (size_t j = 0; j < ps.size(); ++j) {
+    const ParamSpec& q = ps[j];
+    if (!given[j]) {
+      if (q.is_word) {
+        given[j] = Value(string(q.default_word));
+      } else if (q.default_number) {
+        given[j] = Value(*q.default_number);
+      } else {
+        throw Error(name + ": missing required parameter '" + string(q.key) +
+                    "' (e.g. " + name + "(" + string(q.key) + "=0.1))");
+      }
+    }
+    if (q.is_word) {
+      const string& w = std::get<string>(*given[j]);
+      if (q.key == "nonlinearity") {
+        const auto& names = nonlinearity_names();
+        if (std::find(names.begin(), names.end(), w) == names.end()) {
+          const string hint = DidYouMean(w, names);
+          throw Error(name + ": unknown nonlinearity '" + w + "'" + hint +
+                      "; valid: " + Join(names));
+        }
+      } else if (q.key == "distribution" && w == "normal") {
+        throw Error(name + ": distribution=normal is ambiguous (Keras means "
+                    "truncated_normal, JAX means untruncated_normal); write "
+                    "distribution=truncated_normal or "
+                    "distribution=untruncated_normal");
+      } else if (!q.choices.empty() &&
+                 std::find(q.choices.begin(), q.choices.end(), w) ==
+                     q.choices.end()) {
+        const string hint = DidYouMean(w, q.choices);
+        throw Error(name + ": " + string(q.key) + "=" + w + " is not valid" + hint +
+                    "; valid: " + Join(q.choices));
+      }
+    } else {
+      CheckFinite(name, q.key, std::get<double>(*given[j]));
+    }
+    s.values_.push_back(*given[j]);
+  }
+
+  // Per-scheme value checks.
+  auto num = [&](string_view k) { return s.number(k); };
+  auto positive = [&](string_view k) {
+    Require(num(k) > 0, name + ": " + string(k) + " must be > 0, got " +
+                            format_number(num(k)));
+  };
+  if (name == "uniform") {
+    Require(num("a") < num("b"), "uniform: a must be < b, got a=" +
+                                     format_number(num("a")) +
+                                     ", b=" + format_number(num("b")));
+  } else if (name == "random_uniform") {
+    Require(num("minval") < num("maxval"),
+            "random_uniform: minval must be < maxval, got minval=" +
+                format_number(num("minval")) + ", maxval=" +
+                format_number(num("maxval")));
+  } else if (name == "normal") {
+    Require(num("std") > 0, "normal: std must be > 0, got " +
+                                format_number(num("std")) +
+                                " (for a constant use constant(value=...))");
+  } else if (name == "trunc_normal") {
+    positive("std");
+    Require(num("a") < num("b"), "trunc_normal: a must be < b, got a=" +
+                                     format_number(num("a")) +
+                                     ", b=" + format_number(num("b")));
+    const double alpha = (num("a") - num("mean")) / num("std");
+    const double beta = (num("b") - num("mean")) / num("std");
+    Require(alpha < 10 && beta > -10,
+            "trunc_normal: [a, b] lies more than 10 std from the mean ((a - "
+            "mean)/std = " + format_number(alpha) + ", (b - mean)/std = " +
+                format_number(beta) +
+                "); the truncated distribution is numerically degenerate");
+  } else if (name == "xavier_uniform" || name == "xavier_normal" ||
+             name == "orthogonal" || name == "identity") {
+    positive("gain");
+  } else if (name == "dirac") {
+    const double g = num("groups");
+    Require(g >= 1 && g == std::floor(g) && g <= 1e9,
+            "dirac: groups must be a positive integer, got " + format_number(g));
+  } else if (name == "sparse") {
+    const double sp = num("sparsity");
+    Require(sp >= 0 && sp <= 1,
+            "sparse: sparsity must be in [0, 1], got " + format_number(sp));
+    positive("std");
+  } else if (name == "variance_scaling") {
+    positive("scale");
+  } else if (name == "truncated_normal" || name == "random_normal") {
+    positive("stddev");
+  } else if (name == "delta_orthogonal") {
+    positive("scale");
+  } else if (name == "kaiming_uniform" || name == "kaiming_normal") {
+    // calculate_gain validates the slope (finite) and the name.
+    (void)calculate_gain(s.word("nonlinearity"), num("a"));
+  }
+  return s;
+}
+
+}  // namespace initcheck
