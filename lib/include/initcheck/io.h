@@ -7,11 +7,12 @@
 // np.load(f).view(ml_dtypes.bfloat16)) or 'bfloat16'. C order is read as is;
 // Fortran order is read and converted to C order. Big-endian, other dtypes,
 // object arrays and malformed headers are refused with an Error naming the
-// problem. Files are written as version 1.0 (3.0 if the header needs it), C
-// order, header padded to 64 bytes.
+// problem. Files are written as NumPy's np.save writes them, byte for byte:
+// version 1.0 (2.0 if the header exceeds 65535 bytes), C order, header padded
+// with spaces to a multiple of 64 bytes and ended by '\n'.
 //
 // .safetensors (https://github.com/huggingface/safetensors, format as of
-// v0.4): 8-byte little-endian header length N, N bytes of JSON
+// v0.4, dtype names as of v0.6): 8-byte little-endian header length N, N bytes of JSON
 // {name: {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__":
 // {str: str}}, then the data. The reader validates the header completely
 // before reading any data: N within the file and at most 100 MB, JSON nesting

@@ -1,0 +1,1 @@
+// Highway SIMD fills (placeholder; see kernel.h).

@@ -1,0 +1,1 @@
+// Bit-identity of the SIMD fills with the scalar reference (placeholder).
