@@ -1,0 +1,97 @@
+// File: initcheck/verify/independence.h
+//
+// Independence tests. The marginal tests (KS, AD, moments) can pass while the
+// stream of values is broken: a generator reused per row, overlapping
+// counter ranges, a correlated transform. These tests look at the order of
+// the values. All take the values in storage order (row-major for a matrix
+// view rows x cols, rows * cols = size) and have float and double overloads.
+//
+// serial_correlation_test ("serial_correlation"): lag-k autocorrelation
+//   r_k = sum_{i<n-k} (x_i - m)(x_{i+k} - m) / sum_i (x_i - m)^2. Under iid
+//   data with a finite fourth moment the numerator is a sum of n-k
+//   uncorrelated products, so E r_k = -(n-k)/(n(n-1)) (Moran 1948, Biometrika
+//   35; the -1/n bias of the estimated mean) and Var r_k = (n-k)/n^2 ~= 1/n
+//   (Bartlett 1946, JRSS Suppl. 8; Box & Jenkins, Time Series Analysis);
+//   z = (r_k - E r_k) / sqrt((n-k)/n^2), two-sided normal p-value.
+//   reliable = n >= 1000. Power: an AR(1) with rho = 0.1 at n = 2^18 gives
+//   z ~= 51 (p ~ 1e-570) against the 4.9 needed at alpha = 1e-6.
+//
+// row_correlation_tests: for a rows x cols matrix, the Pearson correlation
+//   c_r of rows r and r+1 over the cols columns, r = 0..rows-2. Under iid
+//   data Var c_r = 1/(cols-1) exactly for any continuous law (the
+//   permutation distribution of r has that variance: Pitman 1937, JRSS
+//   Suppl. 4), and distinct c_r are uncorrelated.
+//   "row_correlation_mean": z = mean(c_r) sqrt((rows-1)(cols-1)).
+//   "row_correlation_max": max_r |c_r|, per-pair p from Student t with
+//   cols-2 dof (t = c sqrt((cols-2)/(1-c^2)), exact for normal data, close
+//   for others), Bonferroni over the rows-1 pairs. Identical rows give c = 1
+//   and p = 0. reliable = cols >= 10. Rows with zero variance are skipped and
+//   counted (detail "degenerate_pairs").
+//
+// duplicate_rows_test ("duplicate_rows"): rows that are exact copies of an
+//   earlier row (hash, then exact comparison). Under H0 two rows are equal
+//   with probability t^cols, t = tie_probability() of the values (gof.h; 0
+//   for continuous double data), so the number of duplicate rows is about
+//   Poisson(lambda = C(rows, 2) t^cols) and p = P(Poisson(lambda) >= D)
+//   (0 when any duplicate exists and t = 0).
+//
+// repeated_windows_test ("repeated_windows"): catches shifted copies and any
+//   reuse or overlap of a random stream, whatever the layout: every window of
+//   w consecutive values is hashed, and pairs of positions with equal windows
+//   (verified exactly) are counted. Under H0 the expected number of such
+//   pairs is at most lambda = C(N, 2) t^w + N (w-1) t^((w+1)/2), N = n-w+1
+//   (the second term bounds overlapping windows, which need a run of equal
+//   values: sum_v p_v^(w+1) <= t^((w+1)/2)). w is the smallest in [2, 64]
+//   with lambda <= 1e-3 (w = 2 for continuous double data, 3 for float32
+//   N(0,1) data at n = 10^7, about 6-7 for bfloat16). p = min(1, lambda / K)
+//   for K observed pairs (Markov's inequality; valid however the pairs
+//   cluster), 1 when K = 0. Cost: one hash per value and one vqsort of n 64-bit
+//   keys (0.3 s at n = 10^7 on the dev machine).
+//
+// runs_test ("runs"): Wald-Wolfowitz runs above and below the median (Wald &
+//   Wolfowitz 1940, Ann. Math. Stat. 11), via Boost.Math 1.74
+//   boost::math::statistics::runs_above_and_below_threshold (values equal to
+//   the median are skipped, as in R's randtests); statistic = the normal
+//   z-score of the number of runs, two-sided p. Too few runs = positive
+//   dependence or trends; too many = alternation. reliable = n >= 1000.
+#ifndef INITCHECK_VERIFY_INDEPENDENCE_H_
+#define INITCHECK_VERIFY_INDEPENDENCE_H_
+
+#include <cstdint>
+#include <span>
+
+#include "initcheck/verify/result.h"
+
+namespace initcheck::verify {
+
+TestResult serial_correlation_test(std::span<const double> x, int64_t lag = 1);
+TestResult serial_correlation_test(std::span<const float> x, int64_t lag = 1);
+
+struct RowCorrelationTests {
+  TestResult mean;     // "row_correlation_mean"
+  TestResult max_abs;  // "row_correlation_max"
+};
+RowCorrelationTests row_correlation_tests(std::span<const double> x,
+                                          int64_t rows, int64_t cols);
+RowCorrelationTests row_correlation_tests(std::span<const float> x,
+                                          int64_t rows, int64_t cols);
+
+TestResult duplicate_rows_test(std::span<const double> x, int64_t rows,
+                               int64_t cols, double tie_probability = 0.0);
+TestResult duplicate_rows_test(std::span<const float> x, int64_t rows,
+                               int64_t cols, double tie_probability = 0.0);
+
+// window = 0 chooses w as described above.
+TestResult repeated_windows_test(std::span<const double> x,
+                                 double tie_probability = 0.0, int window = 0);
+TestResult repeated_windows_test(std::span<const float> x,
+                                 double tie_probability = 0.0, int window = 0);
+
+// Median computed internally (a copy and nth_element), or given.
+TestResult runs_test(std::span<const double> x);
+TestResult runs_test(std::span<const double> x, double median);
+TestResult runs_test(std::span<const float> x);
+
+}  // namespace initcheck::verify
+
+#endif  // INITCHECK_VERIFY_INDEPENDENCE_H_

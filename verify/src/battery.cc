@@ -1,0 +1,606 @@
+// The verification battery (see initcheck/verify/battery.h).
+#include "initcheck/verify/battery.h"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <boost/math/distributions/binomial.hpp>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <span>
+
+#include "initcheck/error.h"
+#include "initcheck/verify/anderson_darling.h"
+#include "initcheck/verify/chi_square.h"
+#include "initcheck/verify/distributions.h"
+#include "initcheck/verify/gof.h"
+#include "initcheck/verify/independence.h"
+#include "initcheck/verify/ks.h"
+#include "initcheck/verify/moments.h"
+#include "initcheck/verify/support.h"
+
+namespace initcheck::verify {
+namespace {
+
+using Family = Target::Family;
+
+// Machine epsilon of the storage type.
+double Eps(DType t) {
+  switch (t) {
+    case DType::kF64:
+      return 0x1p-52;
+    case DType::kF32:
+      return 0x1p-23;
+    case DType::kF16:
+      return 0x1p-10;
+    case DType::kBF16:
+      return 0x1p-7;
+  }
+  return 0;
+}
+
+ValueGrid Grid(DType t) {
+  switch (t) {
+    case DType::kF64:
+      return ValueGrid::kExact;
+    case DType::kF32:
+      return ValueGrid::kFloat32;
+    case DType::kF16:
+      return ValueGrid::kFloat16;
+    case DType::kBF16:
+      return ValueGrid::kBFloat16;
+  }
+  return ValueGrid::kExact;
+}
+
+// The value `v` as stored in `t` (round to nearest even).
+double Stored(double v, DType t) {
+  switch (t) {
+    case DType::kF64:
+      return v;
+    case DType::kF32:
+      return static_cast<float>(v);
+    case DType::kF16:
+      return f16_to_f32(f32_to_f16(static_cast<float>(v)));
+    case DType::kBF16:
+      return bf16_to_f32(f32_to_bf16(static_cast<float>(v)));
+  }
+  return v;
+}
+
+// "[2, 0, 1]": the multi-index of flat index i in `shape`.
+std::string Index(int64_t i, const Shape& shape) {
+  std::vector<int64_t> idx(shape.size());
+  for (size_t k = shape.size(); k-- > 0;) {
+    idx[k] = i % shape[k];
+    i /= shape[k];
+  }
+  return shape_string(idx);
+}
+
+TestResult Deterministic(std::string name, int64_t n, int64_t bad,
+                         std::string note) {
+  TestResult r;
+  r.name = std::move(name);
+  r.n = n;
+  r.statistic = static_cast<double>(bad);
+  r.p_value = bad > 0 ? 0.0 : 1.0;
+  r.note = std::move(note);
+  return r;
+}
+
+SampleSummary Summarize(std::span<const double> x) {
+  SampleSummary s;
+  std::vector<double> finite;
+  finite.reserve(x.size());
+  for (double v : x) {
+    if (std::isnan(v)) {
+      ++s.n_nan;
+    } else if (std::isinf(v)) {
+      ++s.n_inf;
+    } else {
+      finite.push_back(v);
+    }
+  }
+  s.n = static_cast<int64_t>(x.size());
+  const Moments m = compute_moments(finite);
+  s.mean = m.mean;
+  s.variance = m.variance;
+  s.min = m.min;
+  s.max = m.max;
+  s.excess_kurtosis = m.excess_kurtosis;
+  return s;
+}
+
+TestResult FiniteTest(std::span<const double> x, const Shape& shape) {
+  int64_t bad = 0, first = -1, nan = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (!std::isfinite(x[i])) {
+      if (first < 0) first = static_cast<int64_t>(i);
+      ++bad;
+      nan += std::isnan(x[i]);
+    }
+  }
+  std::string note;
+  if (bad > 0) {
+    note =
+        format("%lld non-finite values (%lld NaN, %lld Inf), first at %s",
+               static_cast<long long>(bad), static_cast<long long>(nan),
+               static_cast<long long>(bad - nan), Index(first, shape).c_str());
+  }
+  return Deterministic("finite", static_cast<int64_t>(x.size()), bad, note);
+}
+
+std::unique_ptr<Distribution> MakeDistribution(const Target& t) {
+  switch (t.family) {
+    case Family::kUniform:
+      return std::make_unique<Uniform>(t.low, t.high);
+    case Family::kNormal:
+    case Family::kSparse:
+      return std::make_unique<Normal>(t.parent_mean, t.parent_std);
+    case Family::kTruncatedNormal:
+      return std::make_unique<TruncatedNormal>(t.parent_mean, t.parent_std,
+                                               t.low, t.high);
+    default:
+      return nullptr;
+  }
+}
+
+// The marginal and independence tests of an elementwise target on `x`.
+// rows x cols is the storage-order matrix view for the row tests (rows = 0:
+// skip them).
+void ElementwiseTests(std::span<const double> x, const Distribution& dist,
+                      DType dtype, int64_t rows, int64_t cols,
+                      const BatteryOptions& opt, std::vector<TestResult>& out) {
+  const GofInput in = make_gof_input(x, dist, Grid(dtype));
+  out.push_back(ks_test(in));
+  out.push_back(anderson_darling_test(in));
+  out.push_back(chi_square_test(in));
+  const Moments m = compute_moments(x);
+  out.push_back(mean_test(m, dist));
+  out.push_back(variance_test(m, dist));
+  out.push_back(support_test(in, dist));
+  if (!opt.independence) return;
+  out.push_back(serial_correlation_test(x, 1));
+  if (rows >= 3 && cols >= 3) {
+    const RowCorrelationTests rc = row_correlation_tests(x, rows, cols);
+    out.push_back(rc.mean);
+    out.push_back(rc.max_abs);
+  }
+  const double ties = tie_probability(in.sorted);
+  if (rows >= 2 && cols >= 1)
+    out.push_back(duplicate_rows_test(x, rows, cols, ties));
+  out.push_back(repeated_windows_test(x, ties));
+  out.push_back(runs_test(x));
+}
+
+// Two-sided exact binomial(k, 1/2) p-value for `pos` successes.
+double SignTestP(int64_t pos, int64_t k) {
+  if (k == 0) return 1.0;
+  const boost::math::binomial b(static_cast<double>(k), 0.5);
+  const double lo =
+      boost::math::cdf(b, static_cast<double>(std::min(pos, k - pos)));
+  return std::min(1.0, 2.0 * lo);
+}
+
+TestResult SignTest(std::string name, std::span<const double> v,
+                    std::string what) {
+  int64_t pos = 0, k = 0;
+  for (double x : v) {
+    if (x == 0) continue;
+    ++k;
+    pos += x > 0;
+  }
+  TestResult r;
+  r.name = std::move(name);
+  r.n = k;
+  r.statistic = static_cast<double>(pos);
+  r.p_value = SignTestP(pos, k);
+  r.reliable = k >= 20;
+  r.note =
+      format("%lld of %lld %s entries positive", static_cast<long long>(pos),
+             static_cast<long long>(k), what.c_str());
+  r.details = {{"positive", static_cast<double>(pos)},
+               {"count", static_cast<double>(k)}};
+  return r;
+}
+
+// Orthogonality and Haar tests of a rows x cols row-major matrix `a`.
+void OrthogonalTests(std::span<const double> a, int64_t rows, int64_t cols,
+                     double gain, DType dtype, std::vector<TestResult>& out) {
+  using Mat =
+      Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  Eigen::Map<const Mat> m0(a.data(), rows, cols);
+  // The tall view: m x k, m >= k, orthonormal columns expected.
+  const Mat q = rows >= cols ? Mat(m0) : Mat(m0.transpose());
+  const int64_t m = q.rows(), k = q.cols();
+  const Eigen::MatrixXd gram = q.transpose() * q;
+  const double err = (gram - gain * gain * Eigen::MatrixXd::Identity(k, k))
+                         .cwiseAbs()
+                         .maxCoeff();
+  // Tolerance: rounding each entry to the dtype moves a Gram entry by at most
+  // ~2 eps gain^2 (Cauchy-Schwarz), and a Householder QR computed in the
+  // dtype's working precision (f64 for f64, f32 otherwise) is orthogonal to
+  // about sqrt(m) eps_work (Higham, Accuracy and Stability of Numerical
+  // Algorithms, 2nd ed., §19.3); 8x margin on the latter.
+  const double work = dtype == DType::kF64 ? 0x1p-52 : 0x1p-23;
+  const double tol =
+      gain * gain *
+      (2 * Eps(dtype) + 8 * std::sqrt(static_cast<double>(m)) * work);
+  TestResult o;
+  o.name = "orthogonality";
+  o.n = static_cast<int64_t>(a.size());
+  o.statistic = err;
+  o.p_value = err <= tol ? 1.0 : 0.0;
+  o.note = format("max |Q^T Q - gain^2 I| = %.3g (tolerance %.3g)", err, tol);
+  o.details = {{"max_error", err}, {"tolerance", tol}};
+  out.push_back(o);
+  std::vector<double> diag(static_cast<size_t>(k)), row(static_cast<size_t>(k)),
+      col(static_cast<size_t>(m));
+  for (int64_t i = 0; i < k; ++i) {
+    diag[static_cast<size_t>(i)] = q(i, i);
+    row[static_cast<size_t>(i)] = q(0, i);
+  }
+  for (int64_t i = 0; i < m; ++i) col[static_cast<size_t>(i)] = q(i, 0);
+  out.push_back(SignTest("haar_diagonal_signs", diag, "diagonal"));
+  out.push_back(SignTest("haar_row_signs", row, "first-row"));
+  out.push_back(SignTest("haar_column_signs", col, "first-column"));
+}
+
+// The exact values of a constant / eye / dirac target.
+std::vector<double> ExactValues(const Target& t, const Geometry& g,
+                                int64_t numel) {
+  std::vector<double> v(static_cast<size_t>(numel), 0.0);
+  if (t.family == Family::kConstant) {
+    std::fill(v.begin(), v.end(), t.value);
+  } else if (t.family == Family::kEye) {
+    for (int64_t i = 0; i < std::min(t.rows, t.cols); ++i) {
+      v[static_cast<size_t>(i * t.cols + i)] = t.value;
+    }
+  } else if (t.family == Family::kDirac) {
+    // torch.nn.init.dirac_: for each group g and d < min(out/groups, in):
+    // w[g * out/groups + d, d, k0 // 2, k1 // 2, ...] = 1.
+    const int64_t out = g.shape[0], in = g.shape[1];
+    const int64_t per = out / t.groups;
+    int64_t spatial = 1;
+    for (size_t a = 2; a < g.shape.size(); ++a) spatial *= g.shape[a];
+    int64_t centre = 0;
+    for (size_t a = 2; a < g.shape.size(); ++a)
+      centre = centre * g.shape[a] + g.shape[a] / 2;
+    for (int64_t grp = 0; grp < t.groups; ++grp) {
+      for (int64_t d = 0; d < std::min(per, in); ++d) {
+        v[static_cast<size_t>(((grp * per + d) * in + d) * spatial + centre)] =
+            1.0;
+      }
+    }
+  }
+  return v;
+}
+
+// One line saying what looks wrong, from the failed tests and the moments.
+std::string Diagnose(const TensorCheck& c) {
+  const auto failed = [&](const char* name) {
+    for (size_t i = 0; i < c.tests.size(); ++i) {
+      if (c.tests[i].name == name && c.rejected[i]) return true;
+    }
+    return false;
+  };
+  std::vector<std::string> why;
+  for (size_t i = 0; i < c.tests.size(); ++i) {
+    const TestResult& r = c.tests[i];
+    if (c.rejected[i] &&
+        (r.name == "finite" || r.name == "structure" ||
+         r.name == "zeros_per_column" || r.name == "orthogonality")) {
+      why.push_back(r.note);
+    }
+  }
+  const Target& t = c.target;
+  const SampleSummary& s = c.sample;
+  if (t.elementwise() || t.family == Family::kSparse) {
+    const double ratio = s.variance / t.variance;
+    const double sd = std::sqrt(t.variance);
+    auto near = [&](double want, double rel) {
+      return std::abs(ratio / want - 1) < rel;
+    };
+    if (failed("variance") || failed("ks") || failed("anderson_darling")) {
+      std::string v = format("variance %.3gx target", ratio);
+      std::string hint;
+      if (t.family == Family::kTruncatedNormal && near(0.7737, 0.02)) {
+        hint = "missing truncation correction (divide the std by 0.87962566)?";
+      } else if (t.family == Family::kNormal && near(0.7737, 0.02)) {
+        hint = "truncated at +-2 sd instead of untruncated?";
+      } else if (t.family == Family::kTruncatedNormal &&
+                 near(1 / 0.7737, 0.02)) {
+        hint = "truncation correction applied twice, or untruncated?";
+      } else if (near(1.0 / 3.0, 0.03)) {
+        hint =
+            "uniform bound missing sqrt(3), or PyTorch's nn.Linear default "
+            "(a=sqrt(5), U(+-1/sqrt(fan_in)))?";
+      } else if (near(1.0 / 6.0, 0.03)) {
+        hint = "PyTorch's nn.Linear default (kaiming_uniform a=sqrt(5), variance "
+               "1/(3 fan_in)) where He (2/fan_in) was meant?";
+      } else if (near(6.0, 0.03)) {
+        hint = "He (2/fan_in) where PyTorch's nn.Linear default (a=sqrt(5)) was meant?";
+      } else if (near(3.0, 0.03)) {
+        hint = "bound multiplied by sqrt(3) twice?";
+      } else if (near(0.5, 0.03)) {
+        hint =
+            "LeCun/Glorot (1/fan) where He (2/fan) was meant, or a gain "
+            "missing?";
+      } else if (near(2.0, 0.03)) {
+        hint =
+            "He (2/fan) where LeCun/Glorot (1/fan) was meant, or a relu gain "
+            "added?";
+      } else if (t.fans && t.fans->fan_in != t.fans->fan_out) {
+        const double r1 = static_cast<double>(t.fans->fan_in) / t.fans->fan_out;
+        const double fi = static_cast<double>(t.fans->fan_in),
+                     fo = t.fans->fan_out;
+        if (near(r1, 0.03) || near(1 / r1, 0.03)) {
+          hint = "fan_in and fan_out swapped (or the wrong layout)?";
+        } else if (near(2 * fi / (fi + fo), 0.03) ||
+                   near(2 * fo / (fi + fo), 0.03) ||
+                   near((fi + fo) / (2 * fi), 0.03) ||
+                   near((fi + fo) / (2 * fo), 0.03)) {
+          hint = "fan_avg where fan_in/fan_out was meant, or vice versa?";
+        }
+      }
+      if (hint.empty() && std::abs(s.variance - t.variance * t.variance) <
+                              0.05 * t.variance * t.variance) {
+        hint = "the variance was passed as the std?";
+      }
+      if (hint.empty() && std::abs(ratio - 1) > 0.02) {
+        hint = format("std off by %+.1f%%: wrong gain or fan?",
+                      100 * (std::sqrt(ratio) - 1));
+      }
+      if (!near(1.0, 0.01) || !hint.empty())
+        why.push_back(v + (hint.empty() ? "" : ": " + hint));
+    }
+    if (failed("mean")) {
+      if (t.family == Family::kUniform && s.min >= 0 && t.low < 0) {
+        why.push_back("all values >= 0: U[0, b) instead of U(-b, b)?");
+      } else {
+        why.push_back(format("mean off by %+.3g sd", (s.mean - t.mean) / sd));
+      }
+    }
+    if (failed("support")) {
+      for (const TestResult& r : c.tests) {
+        if (r.name == "support") why.push_back(r.note);
+      }
+    }
+    if ((failed("ks") || failed("anderson_darling") || failed("chi_square")) &&
+        !failed("variance") && !failed("mean")) {
+      const double k = s.excess_kurtosis;
+      const double tk = t.family == Family::kUniform  ? -1.2
+                        : t.family == Family::kNormal ? 0.0
+                                                      : k;
+      if (t.family == Family::kNormal && std::abs(k + 1.2) < 0.2) {
+        why.push_back("looks uniform (excess kurtosis " + format("%.2f", k) +
+                      "), expected a normal");
+      } else if (t.family == Family::kUniform && std::abs(k) < 0.3) {
+        why.push_back("looks normal (excess kurtosis " + format("%.2f", k) +
+                      "), expected a uniform");
+      } else if (std::abs(k - tk) > 0.1 &&
+                 t.family != Family::kTruncatedNormal) {
+        why.push_back(
+            format("shape differs from the target (excess kurtosis %.2f)", k));
+      } else {
+        why.push_back(
+            "distribution shape differs from the target (KS/AD/chi-square)");
+      }
+    }
+    for (const char* name :
+         {"serial_correlation", "row_correlation_mean", "row_correlation_max",
+          "duplicate_rows", "repeated_windows", "runs"}) {
+      if (failed(name)) {
+        for (const TestResult& r : c.tests) {
+          if (r.name == name) {
+            why.push_back(std::string(name) + ": " + r.note +
+                          (std::string(name) == "duplicate_rows" ||
+                                   std::string(name) == "repeated_windows"
+                               ? " (a random stream reused?)"
+                               : ""));
+          }
+        }
+        break;
+      }
+    }
+  }
+  if (failed("haar_diagonal_signs") || failed("haar_row_signs") ||
+      failed("haar_column_signs")) {
+    why.push_back(
+        "not Haar-distributed: QR without the sign(diag R) fix, or a "
+        "non-centred matrix?");
+  }
+  if (why.empty()) {
+    for (size_t i = 0; i < c.tests.size(); ++i) {
+      if (c.rejected[i]) {
+        why.push_back(c.tests[i].name + " rejects" +
+                      (c.tests[i].note.empty() ? "" : ": " + c.tests[i].note));
+        break;
+      }
+    }
+  }
+  std::string out;
+  for (const std::string& w : why) {
+    if (w.empty() || out.find(w) != std::string::npos) continue;
+    out += (out.empty() ? "" : "; ") + w;
+  }
+  return out;
+}
+
+}  // namespace
+
+TensorCheck check_tensor(const Tensor& t, const Scheme& scheme,
+                         const Geometry& geometry, const BatteryOptions& opt) {
+  if (t.shape() != geometry.shape) {
+    throw Error("tensor shape " + shape_string(t.shape()) +
+                " differs from the geometry " + shape_string(geometry.shape));
+  }
+  TensorCheck c;
+  c.scheme = scheme.str();
+  c.geometry = geometry;
+  c.dtype = t.dtype();
+  c.target = derive_target(scheme, geometry);
+  const std::vector<double> x = t.to_double();
+  const Shape& shape = geometry.shape;
+  if (x.empty())
+    throw Error("tensor has no elements (shape " + shape_string(shape) + ")");
+  c.sample = Summarize(x);
+  c.tests.push_back(FiniteTest(x, shape));
+  const bool finite = c.tests.back().p_value > 0;
+  const Target& tg = c.target;
+  const int64_t numel = static_cast<int64_t>(x.size());
+  // Storage-order matrix view: rows = the first dim (torch) or all but the
+  // last (keras/jax).
+  int64_t rows = shape.size() >= 2 ? (geometry.layout == Layout::kTorch
+                                          ? shape.front()
+                                          : numel / shape.back())
+                                   : 0;
+  int64_t cols = rows > 0 ? numel / rows : 0;
+
+  if (!finite)
+    return c;  // the finite test already fails; nothing else is meaningful
+  switch (tg.family) {
+    case Family::kUniform:
+    case Family::kNormal:
+    case Family::kTruncatedNormal: {
+      const auto dist = MakeDistribution(tg);
+      ElementwiseTests(x, *dist, c.dtype, rows, cols, opt, c.tests);
+      break;
+    }
+    case Family::kConstant:
+    case Family::kEye:
+    case Family::kDirac: {
+      const std::vector<double> want = ExactValues(tg, geometry, numel);
+      int64_t bad = 0, first = -1;
+      for (int64_t i = 0; i < numel; ++i) {
+        if (x[static_cast<size_t>(i)] !=
+            Stored(want[static_cast<size_t>(i)], c.dtype)) {
+          if (first < 0) first = i;
+          ++bad;
+        }
+      }
+      std::string note;
+      if (bad) {
+        note = format(
+            "%lld of %lld elements differ from %s, first at %s: %.6g (want "
+            "%.6g)",
+            static_cast<long long>(bad), static_cast<long long>(numel),
+            tg.family_name().c_str(), Index(first, shape).c_str(),
+            x[static_cast<size_t>(first)], want[static_cast<size_t>(first)]);
+      }
+      c.tests.push_back(Deterministic("structure", numel, bad, note));
+      break;
+    }
+    case Family::kSparse: {
+      std::vector<double> nonzero;
+      int64_t bad_cols = 0, first_bad = -1, first_count = 0;
+      for (int64_t col = 0; col < tg.cols; ++col) {
+        int64_t zeros = 0;
+        for (int64_t r = 0; r < tg.rows; ++r) {
+          const double v = x[static_cast<size_t>(r * tg.cols + col)];
+          if (v == 0) {
+            ++zeros;
+          } else {
+            nonzero.push_back(v);
+          }
+        }
+        if (zeros != tg.zeros_per_column) {
+          if (first_bad < 0) {
+            first_bad = col;
+            first_count = zeros;
+          }
+          ++bad_cols;
+        }
+      }
+      std::string note;
+      if (bad_cols) {
+        note = format(
+            "%lld of %lld columns do not have exactly %lld zeros (column %lld "
+            "has %lld)",
+            static_cast<long long>(bad_cols), static_cast<long long>(tg.cols),
+            static_cast<long long>(tg.zeros_per_column),
+            static_cast<long long>(first_bad),
+            static_cast<long long>(first_count));
+      }
+      c.tests.push_back(
+          Deterministic("zeros_per_column", numel, bad_cols, note));
+      if (nonzero.size() >= 2) {
+        const auto dist = MakeDistribution(tg);
+        // The non-zeros lose the matrix structure: no row tests.
+        ElementwiseTests(nonzero, *dist, c.dtype, 0, 0, opt, c.tests);
+      }
+      break;
+    }
+    case Family::kOrthogonal:
+      OrthogonalTests(x, tg.rows, tg.cols, tg.gain, c.dtype, c.tests);
+      break;
+    case Family::kDeltaOrthogonal: {
+      int64_t centre = 0;
+      for (size_t a = 0; a + 2 < shape.size(); ++a)
+        centre = centre * shape[a] + (shape[a] - 1) / 2;
+      const int64_t tap = tg.rows * tg.cols;
+      int64_t bad = 0, first = -1;
+      for (int64_t i = 0; i < numel; ++i) {
+        const bool in_tap = i >= centre * tap && i < (centre + 1) * tap;
+        if (!in_tap && x[static_cast<size_t>(i)] != 0) {
+          if (first < 0) first = i;
+          ++bad;
+        }
+      }
+      c.tests.push_back(Deterministic(
+          "structure", numel, bad,
+          bad ? format("%lld non-zero values off the centre tap, first at %s",
+                       static_cast<long long>(bad), Index(first, shape).c_str())
+              : ""));
+      OrthogonalTests(
+          std::span<const double>(x).subspan(static_cast<size_t>(centre * tap),
+                                             static_cast<size_t>(tap)),
+          tg.rows, tg.cols, tg.gain, c.dtype, c.tests);
+      break;
+    }
+  }
+  return c;
+}
+
+bool decide(std::vector<TensorCheck>& checks, double alpha) {
+  if (!(alpha > 0 && alpha < 1)) throw Error("alpha must be in (0, 1)");
+  // One family: every gating p-value of every tensor. Unreliable or
+  // not-run tests are reported but excluded.
+  std::vector<double> p;
+  std::vector<std::pair<size_t, size_t>> where;
+  for (size_t c = 0; c < checks.size(); ++c) {
+    checks[c].adjusted_p.assign(checks[c].tests.size(), kNaN);
+    checks[c].rejected.assign(checks[c].tests.size(), false);
+    for (size_t i = 0; i < checks[c].tests.size(); ++i) {
+      const TestResult& r = checks[c].tests[i];
+      if (std::isnan(r.p_value) || !r.reliable) continue;
+      p.push_back(r.p_value);
+      where.emplace_back(c, i);
+    }
+  }
+  const std::vector<double> adj = holm_adjust(p);
+  for (size_t j = 0; j < p.size(); ++j) {
+    auto [c, i] = where[j];
+    checks[c].adjusted_p[i] = adj[j];
+    checks[c].rejected[i] = adj[j] <= alpha;
+  }
+  bool all = true;
+  for (TensorCheck& c : checks) {
+    c.pass = std::none_of(c.rejected.begin(), c.rejected.end(),
+                          [](bool b) { return b; });
+    c.diagnosis = c.pass ? "" : Diagnose(c);
+    all = all && c.pass;
+  }
+  return all;
+}
+
+TensorCheck check_one(const Tensor& t, const Scheme& scheme,
+                      const Geometry& geometry, double alpha,
+                      const BatteryOptions& options) {
+  std::vector<TensorCheck> v{check_tensor(t, scheme, geometry, options)};
+  decide(v, alpha);
+  return std::move(v.front());
+}
+
+}  // namespace initcheck::verify
