@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -192,6 +193,35 @@ std::vector<SchemeSpec> BuildSpecs() {
   };
 }
 
+// The user's text as it may appear inside a one-line message: control
+// characters escaped (\n, \x01, ...), and at most 120 characters.
+string Printable(string_view s) {
+  string out;
+  for (unsigned char c : s) {
+    if (out.size() >= 120) {
+      out += "...";
+      break;
+    }
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+// Nesting limit of parentheses and unary signs in a number expression.
+constexpr int kMaxExpressionDepth = 64;
+
 bool IsIdentChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
 }
@@ -341,7 +371,7 @@ class Lexer {
         const size_t j = s_.find(c, i + 1);
         if (j == string_view::npos) {
           throw Error("unterminated quote at position " + std::to_string(i + 1) +
-                      " in scheme '" + string(s_) + "'");
+                      " in scheme '" + Printable(s_) + "'");
         }
         out.push_back({Token::kString, string(s_.substr(i + 1, j - i - 1)), i});
         i = j + 1;
@@ -350,7 +380,7 @@ class Lexer {
         ++i;
       } else {
         throw Error("unexpected character '" + string(1, c) + "' at position " +
-                    std::to_string(i + 1) + " in scheme '" + string(s_) + "'");
+                    std::to_string(i + 1) + " in scheme '" + Printable(s_) + "'");
       }
     }
     out.push_back({Token::kEnd, "", s_.size()});
@@ -372,7 +402,7 @@ class Parser {
     return Peek().kind == Token::kPunct && Peek().text == p;
   }
   [[noreturn]] void Fail(const string& what) const {
-    throw Error(what + " in scheme '" + string(text_) + "'");
+    throw Error(what + " in scheme '" + Printable(text_) + "'");
   }
   void Expect(const char* p) {
     if (!IsPunct(p)) {
@@ -403,6 +433,15 @@ class Parser {
     return v;
   }
   double Factor() {
+    if (++depth_ > kMaxExpressionDepth) {
+      Fail("number expression nested more than " + std::to_string(kMaxExpressionDepth) +
+           " levels deep");
+    }
+    const double v = FactorBody();
+    --depth_;
+    return v;
+  }
+  double FactorBody() {
     const Token& t = Peek();
     if (IsPunct("-")) {
       Next();
@@ -451,6 +490,7 @@ class Parser {
   string_view text_;
   std::vector<Token> toks_;
   size_t i_ = 0;
+  int depth_ = 0;
 };
 
 void CheckFinite(const string& scheme, string_view key, double v) {
@@ -522,6 +562,27 @@ std::string Scheme::str() const {
 }
 
 Scheme Scheme::parse(std::string_view text) {
+  try {
+    return parse_unchecked(text);
+  } catch (const Error& e) {
+    // Every message stays one line, whatever the input held.
+    const std::string m = e.what();
+    std::string out;
+    for (unsigned char c : m) {
+      if (c < 0x20 || c == 0x7f) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\x%02x", c);
+        out += buf;
+      } else {
+        out += static_cast<char>(c);
+      }
+    }
+    if (out.size() > 600) out = out.substr(0, 600) + "...";
+    throw Error(out);
+  }
+}
+
+Scheme Scheme::parse_unchecked(std::string_view text) {
   Parser p(text, Lexer(text).Run());
   const Token head = p.Next();
   if (head.kind != Token::kIdent) {

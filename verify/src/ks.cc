@@ -289,7 +289,17 @@ double smirnov_integral(int64_t n_in, double d) {
     return smirnov_log_summand(n, d, t * n, delta_n);
   };
   const double t_end = jmax / n;
-  const double ref = log_term(0.5 * t_end);
+  // Scale by the integrand's largest value on a grid (for large d the mass
+  // sits at the start of the range; scaling by the midpoint's value would
+  // overflow exp() there: found by the property suite, KsPValueIsMonotone).
+  double ref = -kInf;
+  constexpr int kGrid = 256;
+  for (int i = 0; i <= kGrid; ++i) {
+    const double t = t_end * (i == 0 ? 1e-9 : static_cast<double>(i) / kGrid);
+    const double lt = log_term(std::min(t, t_end * (1 - 1e-12)));
+    if (std::isfinite(lt)) ref = std::max(ref, lt);
+  }
+  if (!std::isfinite(ref)) return 0.0;
   // The mass sits around t = (1-d)/2 with width ~ 1/(4 d sqrt n); pieces keep
   // the adaptive rule well conditioned. The integrand is accurate to ~1e-14
   // relative, so a 1e-12 tolerance is reached without deep subdivision.
@@ -344,8 +354,9 @@ KsMethod ks_pvalue_method(int64_t n, double d) {
   const double t = nn * d;
   if (d >= 1 || t <= 0.5) return KsMethod::kTrivial;
   if (t <= 1 || t >= nn - 1) return KsMethod::kRubenGambino;
-  if (d >= 0.5) return KsMethod::kSmirnov;
   const double w = t * d;
+  if (n > 140 && w >= 370) return KsMethod::kTrivial;  // p < 1e-300
+  if (d >= 0.5) return KsMethod::kSmirnov;
   if (n <= 140) {
     if (w < 0.754693) return KsMethod::kDurbin;
     if (w < 4) return KsMethod::kPomeranz;
@@ -379,6 +390,9 @@ double ks_one_sided_pvalue(int64_t n, double d) {
   if (std::isnan(d)) return d;
   if (d <= 0) return 1.0;
   if (d >= 1) return 0.0;
+  // Massart (1990), Ann. Probab. 18(3): P(D_n^+ >= d) <= exp(-2 n d^2); past
+  // 2 n d^2 = 745 the p-value is below the smallest double.
+  if (2.0 * static_cast<double>(n) * d * d > 745) return 0.0;
   return n <= 5000 ? ks_detail::smirnov_sum(n, d)
                    : ks_detail::smirnov_integral(n, d);
 }

@@ -76,6 +76,7 @@ class Scheme {
   friend bool operator==(const Scheme&, const Scheme&) = default;
 
  private:
+  static Scheme parse_unchecked(std::string_view text);
   std::string name_;
   std::vector<Value> values_;  // in spec().params order
 };
