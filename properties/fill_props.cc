@@ -59,18 +59,6 @@ void LogBadValue(const Tensor& t, const FillPlan& p, int64_t i) {
            << format_number(t.get(i)) << "\n";
 }
 
-// True when the plan's values can exceed half the largest finite value of
-// the dtype (f16 excluded: its overflow is checked).
-bool ReachesPastDtype(const FillPlan& p, DType t) {
-  if (t == DType::kF16) return false;
-  const double top = t == DType::kF64 ? std::numeric_limits<double>::max()
-                                      : std::numeric_limits<float>::max();
-  const double m =
-      std::max({std::fabs(p.value), std::fabs(p.low), std::fabs(p.high),
-                std::fabs(p.mean) + 40 * p.std, p.gain});
-  return !(m < top / 2);
-}
-
 rc::Gen<FillCase> GenMixedCase() {
   return rc::gen::weightedOneOf<FillCase>(
       {{2, GenFillCase(Range::kModerate)}, {1, GenFillCase(Range::kExtreme)}});
@@ -111,24 +99,10 @@ RC_GTEST_PROP(FillProperties, ExtremeParametersGiveFiniteValuesOrError, ()) {
     return;
   }
   const FillPlan p = plan_fill(c.scheme, c.geometry);
-  // Known bug, kept by Regression.IntervalHoldingNoF32GivesValuesOutside:
-  // a uniform or truncation interval that holds no f32 (a few f64 ulp wide,
-  // or below f32's smallest subnormal) gives values outside it instead of an
-  // Error. Skipped here until lib refuses it.
-  const bool no_f32_inside =
-      c.dtype == DType::kF32 &&
-      ((p.kind == FillPlan::Kind::kUniform &&
-        static_cast<double>(FloatUp(p.low)) >= p.high) ||
-       (p.kind == FillPlan::Kind::kNormal && p.truncated &&
-        FloatUp(p.low) > FloatDown(p.high)));
-  RC_CLASSIFY(no_f32_inside, "known bug: no f32 in the interval");
-  if (no_f32_inside) return;
-  // Known bug, kept by Regression.OverflowPastTheDtypeGivesInf: values
-  // beyond the f32/bf16/f64 range are stored as +-inf instead of failing
-  // (only f16 is checked). Skipped only where the plan reaches that range.
-  RC_CLASSIFY(ReachesPastDtype(p, c.dtype),
-              "known bug: reaches past the dtype");
-  if (ReachesPastDtype(p, c.dtype)) return;
+  // Intervals holding no value of the dtype and values past its range used
+  // to give out-of-bounds values and infinities; lib now refuses both
+  // (Regression.IntervalHoldingNoF32GivesValuesOutside,
+  // Regression.OverflowPastTheDtypeGivesInf).
   const int64_t bad = FirstBadValue(*t.value, p);
   if (bad >= 0) LogBadValue(*t.value, p, bad);
   RC_ASSERT(bad == -1);

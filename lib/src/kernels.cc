@@ -5,6 +5,7 @@
 
 #include "initcheck/error.h"
 #include "initcheck/kernel.h"
+#include "initcheck/scheme.h"
 
 namespace initcheck {
 namespace {
@@ -30,6 +31,11 @@ UniformKernel<T> MakeUniform(double low, double high) {
   }
   UniformKernel<T> k;
   k.low = RoundUp<T>(low);
+  if (!(static_cast<double>(k.low) < high)) {
+    throw Error("uniform [" + format_number(low) + ", " + format_number(high) +
+                ") contains no " + (sizeof(T) == 4 ? "f32" : "f64") +
+                " value; widen it or use --dtype f64");
+  }
   // The largest T strictly below high.
   T h = RoundDown<T>(high);
   if (static_cast<double>(h) >= high) h = std::nextafter(h, -std::numeric_limits<T>::infinity());
@@ -89,7 +95,11 @@ NormalKernel<T> MakeNormal(double mean, double std, bool truncated,
   // rounded inwards so that every value lies in [low, high].
   k.lo = RoundUp<T>(a > -10.0 ? low : mean - 10.0 * std);
   k.hi = RoundDown<T>(b < 10.0 ? high : mean + 10.0 * std);
-  if (k.lo > k.hi) k.lo = k.hi = static_cast<T>(mean + std * 0.5 * (a + b));
+  if (k.lo > k.hi) {
+    throw Error("truncation interval [" + format_number(low) + ", " + format_number(high) +
+                "] contains no " + (sizeof(T) == 4 ? "f32" : "f64") +
+                " value; widen it or use --dtype f64");
+  }
   return k;
 }
 

@@ -220,7 +220,7 @@ string Printable(string_view s) {
 }
 
 // Nesting limit of parentheses and unary signs in a number expression.
-constexpr int kMaxExpressionDepth = 64;
+constexpr int kMaxExpressionDepth = 256;
 
 bool IsIdentChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
