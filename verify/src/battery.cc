@@ -205,6 +205,95 @@ TestResult SignTest(std::string name, std::span<const double> v,
   return r;
 }
 
+// Probability that a value drawn from N(0, sd^2) is stored as exactly 0 in
+// `t`: round to nearest even sends |x| <= half the smallest subnormal to 0
+// (f16: 2^-25, about 2.4e-6 per value for sd = 0.01; bf16 2^-134, f32 2^-150,
+// f64 2^-1075: negligible). The f16 case is real: sparse(std=0.01) in f16
+// has about one such extra zero per 4 10^5 non-zeros.
+double ProbabilityStoredAsZero(double sd, DType t) {
+  double half_min = 0;
+  switch (t) {
+    case DType::kF64:
+      half_min = 0x1p-1074 / 2;
+      break;
+    case DType::kF32:
+      half_min = 0x1p-150;
+      break;
+    case DType::kF16:
+      half_min = 0x1p-25;
+      break;
+    case DType::kBF16:
+      half_min = 0x1p-134;
+      break;
+  }
+  return std::erf(half_min / (sd * std::sqrt(2.0)));
+}
+
+// sparse: every column holds exactly zeros_per_column zeros from the mask,
+// plus non-zero draws that round to 0 in the dtype (each independently with
+// probability p0 = ProbabilityStoredAsZero). A column with FEWER zeros is
+// impossible under H0 (p = 0); otherwise the extra zeros E over all columns
+// are Binomial(non-zero slots, p0) and p = P(Bin >= E) (1 when E = 0; 0 for
+// E > 0 when p0 underflows, as in f32 and f64).
+TestResult ZerosPerColumnTest(std::span<const double> x, const Target& tg,
+                              DType dtype) {
+  int64_t short_cols = 0, long_cols = 0, extra = 0, first_bad = -1,
+          first_count = 0;
+  for (int64_t col = 0; col < tg.cols; ++col) {
+    int64_t zeros = 0;
+    for (int64_t r = 0; r < tg.rows; ++r) {
+      zeros += x[static_cast<size_t>(r * tg.cols + col)] == 0;
+    }
+    if (zeros != tg.zeros_per_column && first_bad < 0) {
+      first_bad = col;
+      first_count = zeros;
+    }
+    if (zeros < tg.zeros_per_column) ++short_cols;
+    if (zeros > tg.zeros_per_column) {
+      ++long_cols;
+      extra += zeros - tg.zeros_per_column;
+    }
+  }
+  const int64_t slots =
+      std::max<int64_t>(0, tg.rows - tg.zeros_per_column) * tg.cols;
+  const double p0 = ProbabilityStoredAsZero(tg.parent_std, dtype);
+  TestResult r;
+  r.name = "zeros_per_column";
+  r.n = static_cast<int64_t>(x.size());
+  r.statistic = static_cast<double>(short_cols + long_cols);
+  r.details = {{"columns_with_fewer", static_cast<double>(short_cols)},
+               {"columns_with_more", static_cast<double>(long_cols)},
+               {"extra_zeros", static_cast<double>(extra)},
+               {"expected_extra_zeros", p0 * static_cast<double>(slots)}};
+  if (short_cols > 0) {
+    r.p_value = 0.0;
+  } else if (extra == 0) {
+    r.p_value = 1.0;
+  } else if (p0 <= 0) {
+    r.p_value = 0.0;
+  } else {
+    const boost::math::binomial b(static_cast<double>(slots), p0);
+    r.p_value = boost::math::cdf(
+        boost::math::complement(b, static_cast<double>(extra - 1)));
+  }
+  if (short_cols + long_cols > 0) {
+    r.note = format(
+        "%lld of %lld columns do not have exactly %lld zeros (column %lld has "
+        "%lld)",
+        static_cast<long long>(short_cols + long_cols),
+        static_cast<long long>(tg.cols),
+        static_cast<long long>(tg.zeros_per_column),
+        static_cast<long long>(first_bad), static_cast<long long>(first_count));
+    if (short_cols == 0) {
+      r.note +=
+          format("; %lld extra zeros, %.3g expected from rounding to %s",
+                 static_cast<long long>(extra), p0 * static_cast<double>(slots),
+                 std::string(dtype_name(dtype)).c_str());
+    }
+  }
+  return r;
+}
+
 // Orthogonality and Haar tests of a rows x cols row-major matrix `a`.
 void OrthogonalTests(std::span<const double> a, int64_t rows, int64_t cols,
                      double gain, DType dtype, std::vector<TestResult>& out) {
@@ -304,54 +393,81 @@ std::string Diagnose(const TensorCheck& c) {
     };
     if (failed("variance") || failed("ks") || failed("anderson_darling")) {
       std::string v = format("variance %.3gx target", ratio);
-      std::string hint;
+      // Every explanation that fits the ratio (several can: with fan_out =
+      // 2 fan_in a fan swap and a missing relu gain both give 0.5).
+      std::vector<std::string> hints;
       if (t.family == Family::kTruncatedNormal && near(0.7737, 0.02)) {
-        hint = "missing truncation correction (divide the std by 0.87962566)?";
+        hints.push_back(
+            "missing truncation correction (divide the std by 0.87962566)?");
       } else if (t.family == Family::kNormal && near(0.7737, 0.02)) {
-        hint = "truncated at +-2 sd instead of untruncated?";
+        hints.push_back("truncated at +-2 sd instead of untruncated?");
       } else if (t.family == Family::kTruncatedNormal &&
                  near(1 / 0.7737, 0.02)) {
-        hint = "truncation correction applied twice, or untruncated?";
+        hints.push_back("truncation correction applied twice, or untruncated?");
       } else if (near(1.0 / 3.0, 0.03)) {
-        hint =
+        hints.push_back(
             "uniform bound missing sqrt(3), or PyTorch's nn.Linear default "
-            "(a=sqrt(5), U(+-1/sqrt(fan_in)))?";
+            "(a=sqrt(5), U(+-1/sqrt(fan_in)))?");
       } else if (near(1.0 / 6.0, 0.03)) {
-        hint = "PyTorch's nn.Linear default (kaiming_uniform a=sqrt(5), variance "
-               "1/(3 fan_in)) where He (2/fan_in) was meant?";
+        hints.push_back(
+            "PyTorch's nn.Linear default (kaiming_uniform a=sqrt(5), variance "
+            "1/(3 fan_in)) where He (2/fan_in) was meant?");
       } else if (near(6.0, 0.03)) {
-        hint = "He (2/fan_in) where PyTorch's nn.Linear default (a=sqrt(5)) was meant?";
+        hints.push_back(
+            "He (2/fan_in) where PyTorch's nn.Linear default (a=sqrt(5)) was "
+            "meant?");
       } else if (near(3.0, 0.03)) {
-        hint = "bound multiplied by sqrt(3) twice?";
+        hints.push_back("bound multiplied by sqrt(3) twice?");
       } else if (near(0.5, 0.03)) {
-        hint =
+        hints.push_back(
             "LeCun/Glorot (1/fan) where He (2/fan) was meant, or a gain "
-            "missing?";
+            "missing?");
       } else if (near(2.0, 0.03)) {
-        hint =
+        hints.push_back(
             "He (2/fan) where LeCun/Glorot (1/fan) was meant, or a relu gain "
-            "added?";
-      } else if (t.fans && t.fans->fan_in != t.fans->fan_out) {
-        const double r1 = static_cast<double>(t.fans->fan_in) / t.fans->fan_out;
+            "added?");
+      } else if (near(0.5625, 0.02)) {
+        hints.push_back(
+            "PyTorch's SELU gain 3/4 where gain 1 (nonlinearity='linear') was "
+            "meant (PyTorch #54055)?");
+      }
+      // Fan hints only when the fans differ enough for their ratio to be told
+      // from 1: on a near-square weight any ratio near 1 would match.
+      if (t.fans) {
         const double fi = static_cast<double>(t.fans->fan_in),
-                     fo = t.fans->fan_out;
-        if (near(r1, 0.03) || near(1 / r1, 0.03)) {
-          hint = "fan_in and fan_out swapped (or the wrong layout)?";
-        } else if (near(2 * fi / (fi + fo), 0.03) ||
-                   near(2 * fo / (fi + fo), 0.03) ||
-                   near((fi + fo) / (2 * fi), 0.03) ||
-                   near((fi + fo) / (2 * fo), 0.03)) {
-          hint = "fan_avg where fan_in/fan_out was meant, or vice versa?";
+                     fo = static_cast<double>(t.fans->fan_out);
+        const double r1 = fi / fo;
+        if (std::abs(r1 - 1) > 0.1) {
+          if (near(r1, 0.03) || near(1 / r1, 0.03)) {
+            hints.push_back(
+                "fan_in and fan_out swapped (or the wrong layout)?");
+          } else if (near(2 * fi / (fi + fo), 0.03) ||
+                     near(2 * fo / (fi + fo), 0.03) ||
+                     near((fi + fo) / (2 * fi), 0.03) ||
+                     near((fi + fo) / (2 * fo), 0.03)) {
+            hints.push_back(
+                "fan_avg where fan_in/fan_out was meant, or vice versa?");
+          }
         }
       }
-      if (hint.empty() && std::abs(s.variance - t.variance * t.variance) <
-                              0.05 * t.variance * t.variance) {
-        hint = "the variance was passed as the std?";
+      const double groups = static_cast<double>(c.geometry.groups);
+      if (groups > 1 && (near(1 / groups, 0.03) || near(groups, 0.03))) {
+        hints.push_back(format(
+            "a fan not divided by groups=%lld, or divided twice (PyTorch "
+            "#23854: depthwise fan_out)?",
+            static_cast<long long>(c.geometry.groups)));
       }
-      if (hint.empty() && std::abs(ratio - 1) > 0.02) {
-        hint = format("std off by %+.1f%%: wrong gain or fan?",
-                      100 * (std::sqrt(ratio) - 1));
+      if (hints.empty() && std::abs(s.variance - t.variance * t.variance) <
+                               0.05 * t.variance * t.variance) {
+        hints.push_back("the variance was passed as the std?");
       }
+      if (hints.empty() && std::abs(ratio - 1) > 0.02) {
+        hints.push_back(format("std off by %+.1f%%: wrong gain or fan?",
+                               100 * (std::sqrt(ratio) - 1)));
+      }
+      std::string hint;
+      for (const std::string& h : hints)
+        hint += (hint.empty() ? "" : " Or ") + h;
       if (!near(1.0, 0.01) || !hint.empty())
         why.push_back(v + (hint.empty() ? "" : ": " + hint));
     }
@@ -388,9 +504,11 @@ std::string Diagnose(const TensorCheck& c) {
             "distribution shape differs from the target (KS/AD/chi-square)");
       }
     }
+    // The most specific independence failure first: copies, then
+    // correlations.
     for (const char* name :
-         {"serial_correlation", "row_correlation_mean", "row_correlation_max",
-          "duplicate_rows", "repeated_windows", "runs"}) {
+         {"duplicate_rows", "repeated_windows", "row_correlation_max",
+          "row_correlation_mean", "serial_correlation", "runs"}) {
       if (failed(name)) {
         for (const TestResult& r : c.tests) {
           if (r.name == name) {
@@ -493,38 +611,12 @@ TensorCheck check_tensor(const Tensor& t, const Scheme& scheme,
       break;
     }
     case Family::kSparse: {
+      c.tests.push_back(ZerosPerColumnTest(x, tg, c.dtype));
       std::vector<double> nonzero;
-      int64_t bad_cols = 0, first_bad = -1, first_count = 0;
-      for (int64_t col = 0; col < tg.cols; ++col) {
-        int64_t zeros = 0;
-        for (int64_t r = 0; r < tg.rows; ++r) {
-          const double v = x[static_cast<size_t>(r * tg.cols + col)];
-          if (v == 0) {
-            ++zeros;
-          } else {
-            nonzero.push_back(v);
-          }
-        }
-        if (zeros != tg.zeros_per_column) {
-          if (first_bad < 0) {
-            first_bad = col;
-            first_count = zeros;
-          }
-          ++bad_cols;
-        }
+      nonzero.reserve(x.size());
+      for (double v : x) {
+        if (v != 0) nonzero.push_back(v);
       }
-      std::string note;
-      if (bad_cols) {
-        note = format(
-            "%lld of %lld columns do not have exactly %lld zeros (column %lld "
-            "has %lld)",
-            static_cast<long long>(bad_cols), static_cast<long long>(tg.cols),
-            static_cast<long long>(tg.zeros_per_column),
-            static_cast<long long>(first_bad),
-            static_cast<long long>(first_count));
-      }
-      c.tests.push_back(
-          Deterministic("zeros_per_column", numel, bad_cols, note));
       if (nonzero.size() >= 2) {
         const auto dist = MakeDistribution(tg);
         // The non-zeros lose the matrix structure: no row tests.

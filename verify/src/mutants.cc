@@ -1,0 +1,700 @@
+// The mutant catalogue (see initcheck/verify/mutants.h).
+//
+// Every mutant below names the real bug it mirrors. "D-n" refers to the bug
+// catalogue in /work/shared/research/initializers.md, section (d); "b.n" and
+// "§e" to its sections on formulas and peer tests; "statistics note §6" to
+// /work/shared/research/statistics.md.
+#include "initcheck/verify/mutants.h"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <bit>
+#include <boost/math/distributions/normal.hpp>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "initcheck/error.h"
+#include "initcheck/fill.h"
+#include "initcheck/kernel.h"
+#include "initcheck/random.h"
+#include "initcheck/verify/result.h"
+
+namespace initcheck::verify {
+namespace {
+
+using std::string;
+
+constexpr double kNaNValue = std::numeric_limits<double>::quiet_NaN();
+// std of N(0, 1) truncated to [-2, 2] (Keras/JAX constant; initializers.md
+// b.3).
+constexpr double kTruncStd2 = 0.87962566103423978;
+
+string Num(double x) { return format_number(x); }
+
+// ---- geometries with about n elements --------------------------------------
+
+Geometry Geo(Shape shape, Layout layout = Layout::kTorch, int64_t groups = 1,
+             FanConvention fans = FanConvention::kFramework) {
+  Geometry g;
+  g.shape = std::move(shape);
+  g.layout = layout;
+  g.groups = groups;
+  g.fans = fans;
+  return g;
+}
+
+int64_t AtLeast(int64_t lo, double x) {
+  return std::max<int64_t>(lo, static_cast<int64_t>(std::llround(x)));
+}
+
+// A torch Linear weight [rows, cols] with rows / cols ~= aspect.
+Geometry Matrix(int64_t n, double aspect = 1.0) {
+  const int64_t rows = AtLeast(3, std::sqrt(static_cast<double>(n) * aspect));
+  const int64_t cols =
+      AtLeast(3, static_cast<double>(n) / static_cast<double>(rows));
+  return Geo({rows, cols});
+}
+
+// A torch Conv2d weight [r c, c, k, k] (out = r in).
+Geometry TorchConv(int64_t n, int64_t r, int64_t k) {
+  const int64_t c = AtLeast(
+      1, std::sqrt(static_cast<double>(n) / static_cast<double>(r * k * k)));
+  return Geo({r * c, c, k, k});
+}
+
+// A Keras Conv2D kernel [k, k, c, r c].
+Geometry KerasConv(int64_t n, int64_t r, int64_t k) {
+  const int64_t c = AtLeast(
+      1, std::sqrt(static_cast<double>(n) / static_cast<double>(r * k * k)));
+  return Geo({k, k, c, r * c}, Layout::kKeras);
+}
+
+// ---- building blocks -------------------------------------------------------
+
+FillPlan Plan(const Scheme& s, const Geometry& g) { return plan_fill(s, g); }
+
+// lib's fill of a scheme written as text (parameters computed by the "buggy
+// initializer"), single-threaded: the power study parallelizes over seeds.
+Tensor FillText(const string& text, const Geometry& g, DType dt,
+                uint64_t seed) {
+  return fill(Scheme::parse(text), g, dt,
+              FillOptions{.seed = seed, .stream = 0, .threads = 1});
+}
+
+Tensor FillScheme(const Scheme& s, const Geometry& g, DType dt, uint64_t seed) {
+  return fill(s, g, dt, FillOptions{.seed = seed, .stream = 0, .threads = 1});
+}
+
+// Stores v into element i of t (rounding to nearest even for f16/bf16).
+void Store(Tensor& t, int64_t i, double v) {
+  switch (t.dtype()) {
+    case DType::kF32:
+      t.as<float>()[i] = static_cast<float>(v);
+      break;
+    case DType::kF64:
+      t.as<double>()[i] = v;
+      break;
+    case DType::kF16:
+      t.as<uint16_t>()[i] = f32_to_f16(static_cast<float>(v));
+      break;
+    case DType::kBF16:
+      t.as<uint16_t>()[i] = f32_to_bf16(static_cast<float>(v));
+      break;
+  }
+}
+
+Tensor FromDoubles(const std::vector<double>& v, DType dt, const Shape& s) {
+  Tensor t(dt, s);
+  for (int64_t i = 0; i < t.numel(); ++i)
+    Store(t, i, v[static_cast<size_t>(i)]);
+  return t;
+}
+
+// A uniform [0, 1) value from Philox stream `stream` of `seed` (random.h).
+double Uniform01(uint64_t seed, uint64_t stream, int64_t i) {
+  return static_cast<double>(
+      uniform01(random_bits32(RngKey{seed, stream}, static_cast<uint64_t>(i))));
+}
+
+// Row-major rows x cols matrix of N(0,1) (lib's f64 normal kernel) or U[0,1)
+// (f64 uniform kernel) values from stream 0 of `seed`.
+std::vector<double> RandomMatrix(int64_t rows, int64_t cols, uint64_t seed,
+                                 bool normal) {
+  std::vector<double> a(static_cast<size_t>(rows * cols));
+  const RngKey key{seed, 0};
+  if (normal) {
+    fill_normal(make_normal_kernel_f64(0.0, 1.0), key, 0, a.size(), a.data());
+  } else {
+    fill_uniform(make_uniform_kernel_f64(0.0, 1.0), key, 0, a.size(), a.data());
+  }
+  return a;
+}
+
+using RowMat =
+    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// gain * Q as a rows x cols row-major vector, from the tall factor `q`
+// (m x k, m >= k) of the matrix or of its transpose.
+std::vector<double> FromTall(const Eigen::MatrixXd& q, int64_t rows,
+                             int64_t cols, double gain) {
+  std::vector<double> out(static_cast<size_t>(rows * cols));
+  Eigen::Map<RowMat> o(out.data(), rows, cols);
+  if (rows < cols) {
+    o = gain * q.transpose();
+  } else {
+    o = gain * q;
+  }
+  return out;
+}
+
+// Orthogonal factor by Householder QR of an N(0,1) matrix, WITHOUT the
+// sign(diag R) correction of Mezzadri (2007).
+std::vector<double> OrthogonalNoSignFix(int64_t rows, int64_t cols, double gain,
+                                        uint64_t seed) {
+  std::vector<double> a = RandomMatrix(rows, cols, seed, /*normal=*/true);
+  Eigen::Map<RowMat> m(a.data(), rows, cols);
+  const Eigen::MatrixXd tall =
+      rows < cols ? Eigen::MatrixXd(m.transpose()) : Eigen::MatrixXd(m);
+  Eigen::HouseholderQR<Eigen::MatrixXd> qr(tall);
+  const Eigen::MatrixXd q =
+      qr.householderQ() * Eigen::MatrixXd::Identity(tall.rows(), tall.cols());
+  return FromTall(q, rows, cols, gain);
+}
+
+// mlpack: W = U of svd_econ(randu(rows, cols)).
+std::vector<double> OrthogonalSvdOfUniform(int64_t rows, int64_t cols,
+                                           double gain, uint64_t seed) {
+  std::vector<double> a = RandomMatrix(rows, cols, seed, /*normal=*/false);
+  Eigen::Map<RowMat> m(a.data(), rows, cols);
+  const Eigen::MatrixXd tall =
+      rows < cols ? Eigen::MatrixXd(m.transpose()) : Eigen::MatrixXd(m);
+  Eigen::BDCSVD<Eigen::MatrixXd> svd(tall, Eigen::ComputeThinU);
+  return FromTall(svd.matrixU(), rows, cols, gain);
+}
+
+std::function<MutantEffect(const Geometry&)> Const(double ratio, string text) {
+  return [ratio, text](const Geometry&) { return MutantEffect{ratio, text}; };
+}
+
+string Ratio(double r) { return "variance " + format("%.4g", r) + "x target"; }
+
+// Helper to declare a mutant whose `make` needs the parsed reference scheme.
+using MakeFn = std::function<Tensor(const Scheme& ref, const Geometry& g,
+                                    DType dt, uint64_t seed)>;
+
+Mutant Make(string name, string description, string bug_reference,
+            string reference_scheme, DType dtype,
+            std::function<Geometry(int64_t)> geometry, MakeFn make,
+            std::function<MutantEffect(const Geometry&)> effect,
+            int64_t assert_at = int64_t{1} << 18, string limit_note = "") {
+  Mutant m;
+  m.name = std::move(name);
+  m.description = std::move(description);
+  m.bug_reference = std::move(bug_reference);
+  m.reference_scheme = Scheme::parse(reference_scheme).str();
+  m.dtype = dtype;
+  m.geometry = std::move(geometry);
+  const Scheme ref = Scheme::parse(reference_scheme);
+  m.make = [ref, make, dtype](const Geometry& g, uint64_t seed) {
+    return make(ref, g, dtype, seed);
+  };
+  m.effect = std::move(effect);
+  m.assert_detected_at = assert_at;
+  m.limit_note = std::move(limit_note);
+  return m;
+}
+
+std::vector<Mutant> Build() {
+  const DType f32 = DType::kF32;
+  std::vector<Mutant> v;
+
+  // --- scale errors
+  // -----------------------------------------------------------
+  v.push_back(Make(
+      "gain_off_5pct",
+      "std 5% too large: a wrong gain constant (1.05 sqrt(2) for relu)",
+      "wrong gain constants: PyTorch calculate_gain('selu') = 3/4 (#54055, "
+      "D-7), LibTorch calculate_gain falling through to 1 (D-16); 5% is the "
+      "smallest scale error the project's issue asks to catch",
+      "kaiming_normal(nonlinearity=relu)", f32,
+      [](int64_t n) { return Matrix(n); },
+      [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
+        const FillPlan p = Plan(ref, g);
+        return FillText("normal(std=" + Num(1.05 * p.std) + ")", g, dt, seed);
+      },
+      Const(1.05 * 1.05, "std x1.05 (variance 1.1025x target)")));
+
+  v.push_back(Make(
+      "gain_off_0p01pct",
+      "std 0.01% too large (a gain constant rounded to 4 digits)",
+      "documented limit, not a catalogue bug: how small a scale error the "
+      "battery can see (statistics note §5.4)",
+      "kaiming_normal(nonlinearity=relu)", f32,
+      [](int64_t n) { return Matrix(n); },
+      [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
+        const FillPlan p = Plan(ref, g);
+        return FillText("normal(std=" + Num(1.0001 * p.std) + ")", g, dt, seed);
+      },
+      Const(1.0001 * 1.0001, "std x1.0001 (variance 1.0002x target)"), 0,
+      "a variance error of 2e-4 needs n ~ 2 ((4.9 + 2.3) / 2e-4)^2 ~ 3e9 "
+      "elements for 99% power (statistics note §5.4): not detectable at any "
+      "practical size"));
+
+  v.push_back(Make(
+      "fan_in_fan_out_swapped",
+      "fan_in and fan_out swapped: the weight's axes read the wrong way round "
+      "(a ConvTranspose [in, out, k, k] weight read as a Conv weight, or a "
+      "Keras kernel read in torch layout)",
+      "PyTorch #7865 (D-4), TF #31192 (D-23)", "kaiming_normal", f32,
+      [](int64_t n) { return TorchConv(n, 2, 3); },
+      [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
+        const Fans f = compute_fans(g);
+        Geometry swapped = g;
+        swapped.fan_in = f.fan_out;
+        swapped.fan_out = f.fan_in;
+        return FillScheme(ref, swapped, dt, seed);
+      },
+      [](const Geometry& g) {
+        const Fans f = compute_fans(g);
+        const double r = static_cast<double>(f.fan_in) / f.fan_out;
+        return MutantEffect{r, Ratio(r) + " (fan_in / fan_out)"};
+      }));
+
+  v.push_back(Make(
+      "uniform_bound_missing_sqrt3",
+      "uniform bound sqrt(scale/n) instead of sqrt(3 scale/n): the std used "
+      "as the bound",
+      "keras PR #372 (D-27); the same variance as tiny-dnn's lecun bound "
+      "1/sqrt(fan_in) (D-45)",
+      "he_uniform", f32, [](int64_t n) { return KerasConv(n, 2, 3); },
+      [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
+        const double l = Plan(ref, g).high / std::sqrt(3.0);
+        return FillText(
+            "random_uniform(minval=" + Num(-l) + ", maxval=" + Num(l) + ")", g,
+            dt, seed);
+      },
+      Const(1.0 / 3.0, "bound / sqrt(3) (variance 0.333x target)")));
+
+  v.push_back(Make(
+      "variance_passed_as_std",
+      "Glorot normal with std = 2/(fan_in+fan_out), the variance passed "
+      "where the std was expected",
+      "mlpack GlorotInitialization, fixed by PR #3651 after 6 years (D-37)",
+      "xavier_normal", f32, [](int64_t n) { return Matrix(n); },
+      [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
+        const FillPlan p = Plan(ref, g);
+        return FillText("normal(std=" + Num(p.std * p.std) + ")", g, dt, seed);
+      },
+      [](const Geometry& g) {
+        const Fans f = compute_fans(g);
+        const double r =
+            2.0 / static_cast<double>(f.fan_in + f.fan_out);  // std^2 / 1
+        return MutantEffect{r, Ratio(r) + " (= 2/(fan_in+fan_out))"};
+      }));
+
+  v.push_back(Make(
+      "keras_truncated_normal_no_correction",
+      "Keras-style truncated normal (+-2 parent sd) with parent sd sqrt(2 / "
+      "fan_in), i.e. without dividing by 0.87962566: variance 0.774x",
+      "keras #8048, TF #16344 / #18706, tfjs #8594 (D-20)", "he_normal", f32,
+      [](int64_t n) { return KerasConv(n, 2, 3); },
+      [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
+        const double s = Plan(ref, g).std * kTruncStd2;
+        return FillText("trunc_normal(std=" + Num(s) + ", a=" + Num(-2 * s) +
+                            ", b=" + Num(2 * s) + ")",
+                        g, dt, seed);
+      },
+      Const(kTruncStd2 * kTruncStd2, "variance 0.7737x target")));
+
+  v.push_back(Make(
+      "selu_gain_three_quarters",
+      "self-normalizing init with PyTorch's SELU gain 3/4 where variance "
+      "1/fan_in (nonlinearity='linear') was needed",
+      "PyTorch #54055, PR #50664 (D-7)", "kaiming_normal(nonlinearity=linear)",
+      f32, [](int64_t n) { return Matrix(n, 0.5); },
+      [](const Scheme&, const Geometry& g, DType dt, uint64_t seed) {
+        return FillText("kaiming_normal(nonlinearity=selu)", g, dt, seed);
+      },
+      Const(0.5625, "gain 0.75 (variance 0.5625x target)")));
+
+  v.push_back(Make(
+      "caffe_xavier_is_lecun",
+      "Caffe's 'xavier' filler (default variance_norm FAN_IN: U(+-sqrt(3 / "
+      "fan_in)), LeCun variance 1/fan_in) used as Glorot's 2/(fan_in + "
+      "fan_out)",
+      "Caffe filler.hpp naming trap (D-43); Caffe's own test checks the wrong "
+      "std (D-44)",
+      "xavier_uniform", f32, [](int64_t n) { return TorchConv(n, 2, 3); },
+      [](const Scheme&, const Geometry& g, DType dt, uint64_t seed) {
+        const Fans f = compute_fans(g);
+        const double b = std::sqrt(3.0 / static_cast<double>(f.fan_in));
+        return FillText("uniform(a=" + Num(-b) + ", b=" + Num(b) + ")", g, dt,
+                        seed);
+      },
+      [](const Geometry& g) {
+        const Fans f = compute_fans(g);
+        const double r = static_cast<double>(f.fan_in + f.fan_out) /
+                         (2.0 * static_cast<double>(f.fan_in));
+        return MutantEffect{r, Ratio(r) + " (= (fan_in+fan_out)/(2 fan_in))"};
+      }));
+
+  v.push_back(Make(
+      "linear_default_instead_of_kaiming",
+      "PyTorch's nn.Linear / ConvNd default kaiming_uniform_(a=sqrt(5)) = "
+      "U(+-1/sqrt(fan_in)) where He initialization (a=0, relu) was meant",
+      "PyTorch #15314, #57109, #129302 (D-5)",
+      "kaiming_uniform(nonlinearity=relu)", f32,
+      [](int64_t n) { return Matrix(n, 2.0); },
+      [](const Scheme&, const Geometry& g, DType dt, uint64_t seed) {
+        return FillText("kaiming_uniform(a=sqrt(5))", g, dt, seed);
+      },
+      Const(1.0 / 6.0, "variance 0.1667x target (1/(3 fan_in) vs 2/fan_in)")));
+
+  v.push_back(Make(
+      "depthwise_fan_out_not_divided",
+      "depthwise conv (groups = channels) with fan_out = out k k instead of "
+      "out/groups k k, as PyTorch computes it",
+      "PyTorch #23854 (open, D-3), pytorch-image-models #84",
+      "kaiming_normal(mode=fan_out, nonlinearity=relu)", f32,
+      [](int64_t n) {
+        const int64_t c = AtLeast(3, static_cast<double>(n) / 9.0);
+        return Geo({c, 1, 3, 3}, Layout::kTorch, c, FanConvention::kLayer);
+      },
+      [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
+        Geometry framework = g;
+        framework.fans = FanConvention::kFramework;
+        framework.groups = 1;
+        return FillScheme(ref, framework, dt, seed);
+      },
+      [](const Geometry& g) {
+        const double r = 1.0 / static_cast<double>(g.groups);
+        return MutantEffect{r, Ratio(r) + " (= 1/groups)"};
+      }));
+
+  v.push_back(Make(
+      "grouped_fan_in_ungrouped",
+      "grouped conv (4 groups) initialized with the ungrouped fan_in = in k k "
+      "instead of in/groups k k: the bound sqrt(groups) too narrow",
+      "ml-explore/mlx #4536 (initializers.md, peer bugs)",
+      "kaiming_uniform(nonlinearity=relu)", f32,
+      [](int64_t n) {
+        const int64_t m = AtLeast(1, std::sqrt(static_cast<double>(n) / 36.0));
+        return Geo({4 * m, m, 3, 3}, Layout::kTorch, 4, FanConvention::kLayer);
+      },
+      [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
+        const Fans f = compute_fans(g);
+        Geometry wrong = g;
+        wrong.fan_in = f.fan_in * g.groups;
+        wrong.fan_out = f.fan_out;
+        return FillScheme(ref, wrong, dt, seed);
+      },
+      Const(0.25, "variance 0.25x target (= 1/groups)")));
+
+  // --- shape and support errors ---------------------------------------------
+  v.push_back(Make(
+      "torch_trunc_normal_absolute_bounds",
+      "trunc_normal_(w, std=0.02) with the default a=-2, b=2, which are "
+      "absolute: cut at +-100 sd, i.e. untruncated, where +-2 sd was meant",
+      "PyTorch trunc_normal_ a, b are absolute (initializers.md b.3; the "
+      "trap behind #155588, D-2)",
+      "trunc_normal(std=0.02, a=-0.04, b=0.04)", f32,
+      [](int64_t n) { return Matrix(n); },
+      [](const Scheme&, const Geometry& g, DType dt, uint64_t seed) {
+        return FillText("trunc_normal(std=0.02)", g, dt, seed);
+      },
+      Const(1.0 / (kTruncStd2 * kTruncStd2),
+            "untruncated: 4.6% of values beyond the bounds (variance "
+            "1.292x target)")));
+
+  v.push_back(Make(
+      "truncated_at_3sd",
+      "Keras-style truncated normal cut at +-3 parent sd instead of +-2 "
+      "(parent sd still corrected for +-2)",
+      "truncation in the wrong place (statistics note §6; JAX's lower/upper "
+      "are in sd units, PyTorch's absolute: initializers.md b.3)",
+      "he_normal", f32, [](int64_t n) { return KerasConv(n, 2, 3); },
+      [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
+        const double s = Plan(ref, g).std;
+        return FillText("trunc_normal(std=" + Num(s) + ", a=" + Num(-3 * s) +
+                            ", b=" + Num(3 * s) + ")",
+                        g, dt, seed);
+      },
+      // Var(N(0,1) | +-3) = 1 - 6 phi(3) / (2 Phi(3) - 1) = 0.97333692...
+      Const(0.97333692466254150 / (kTruncStd2 * kTruncStd2),
+            "support +-3 sd instead of +-2 sd (variance 1.258x target)")));
+
+  v.push_back(Make(
+      "truncation_missing",
+      "untruncated normal with the right variance where Keras' truncated "
+      "normal (+-2 parent sd) was meant",
+      "Keras VarianceScaling 'normal' means truncated_normal, "
+      "'untruncated_normal' is separate; TF's test file tests "
+      "'truncated_normal' twice and never the untruncated one "
+      "(initializers.md §e); PyTorch kaiming_normal_ is untruncated where "
+      "Keras HeNormal is truncated",
+      "he_normal", f32, [](int64_t n) { return KerasConv(n, 2, 3); },
+      [](const Scheme&, const Geometry& g, DType dt, uint64_t seed) {
+        return FillText(
+            "variance_scaling(scale=2, mode=fan_in, "
+            "distribution=untruncated_normal)",
+            g, dt, seed);
+      },
+      Const(1.0, "same variance, untruncated: 2.3% beyond the bounds")));
+
+  v.push_back(Make(
+      "mean_shift_0p02sd", "every value shifted by +0.02 sd",
+      "a biased sampler; cf. PyTorch trunc_normal_ on bf16 piling mass at the "
+      "lower bound (#145498, D-1); 0.02 sd is the project's target "
+      "resolution (statistics note §4.6: n = 130,248 at alpha 1e-6)",
+      "kaiming_normal(nonlinearity=relu)", f32,
+      [](int64_t n) { return Matrix(n); },
+      [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
+        const double s = Plan(ref, g).std;
+        return FillText(
+            "normal(mean=" + Num(0.02 * s) + ", std=" + Num(s) + ")", g, dt,
+            seed);
+      },
+      Const(1.0, "mean +0.02 sd, variance unchanged")));
+
+  v.push_back(Make(
+      "normal_instead_of_uniform",
+      "a normal with the uniform's variance where the uniform was meant "
+      "(the _normal and _uniform variants confused)",
+      "kaiming_normal_ vs kaiming_uniform_ in ports; Caffe 'msra' (Gaussian) "
+      "vs 'xavier' (uniform) (D-43)",
+      "kaiming_uniform(a=sqrt(5))", f32,
+      [](int64_t n) { return TorchConv(n, 2, 3); },
+      [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
+        const double b = Plan(ref, g).high;
+        return FillText("normal(std=" + Num(b / std::sqrt(3.0)) + ")", g, dt,
+                        seed);
+      },
+      Const(1.0, "same variance, normal shape (8.3% beyond the bounds)")));
+
+  v.push_back(Make(
+      "uniform_zero_to_b", "U[0, b) where U[-b, b) was meant",
+      "jax.nn.initializers.uniform(scale) is U[0, scale) (D-32, flax #4127)",
+      "random_uniform(minval=-0.05, maxval=0.05)", f32,
+      [](int64_t n) { return Matrix(n); },
+      [](const Scheme&, const Geometry& g, DType dt, uint64_t seed) {
+        return FillText("uniform(a=0, b=0.05)", g, dt, seed);
+      },
+      Const(0.25, "no negative values, mean +b/2 (variance 0.25x target)")));
+
+  v.push_back(Make(
+      "quantized_16_levels",
+      "values quantized to 16 levels (the midpoints of 16 equal cells): too "
+      "few random bits",
+      "low-resolution randomness (e.g. rand() % 16 scaled); PyTorch now "
+      "counts unique values of trunc_normal_ (initializers.md §e, D-1)",
+      "kaiming_uniform(a=sqrt(5))", f32, [](int64_t n) { return Matrix(n); },
+      [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
+        const FillPlan p = Plan(ref, g);
+        const Tensor t = FillScheme(ref, g, dt, seed);
+        std::vector<double> x = t.to_double();
+        const double w = (p.high - p.low) / 16.0;
+        for (double& e : x) {
+          const double cell =
+              std::clamp(std::floor((e - p.low) / w), 0.0, 15.0);
+          e = p.low + (cell + 0.5) * w;
+        }
+        return FromDoubles(x, dt, g.shape);
+      },
+      Const(1.0 - 1.0 / 256.0,
+            "16 distinct values (variance 0.9961x target)")));
+
+  v.push_back(Make(
+      "keras_torch_backend_truncation_leak",
+      "Keras-style truncated normal drawing 4 normals per element and keeping "
+      "the first in range; when all 4 are out (p = 4.3e-6) the first, "
+      "out-of-range one leaks",
+      "Keras 3 torch-backend truncated_normal (D-28)", "he_normal", f32,
+      [](int64_t n) { return KerasConv(n, 2, 3); },
+      [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
+        const double s = Plan(ref, g).std;
+        Tensor t = FillScheme(ref, g, dt, seed);
+        const boost::math::normal z01;
+        const double tail = boost::math::cdf(z01, -2.0);  // P(Z < -2)
+        const double p_leak = std::pow(2 * tail, 4);
+        for (int64_t i = 0; i < t.numel(); ++i) {
+          if (Uniform01(seed, 1, i) >= p_leak) continue;
+          // The first draw, conditioned on |z| > 2: z = Phi^-1(tail w).
+          const double w = 1.0 - Uniform01(seed, 2, i);  // (0, 1]
+          const double z = -boost::math::quantile(z01, tail * w);
+          Store(t, i, (Uniform01(seed, 3, i) < 0.5 ? -z : z) * s);
+        }
+        return t;
+      },
+      Const(1.0,
+            "4.3e-6 of the values beyond +-2 parent sd (1.1 per 2^18 "
+            "elements)"),
+      int64_t{1} << 22,
+      "a leak is certain to be caught (support test) but rare: at 2^18 "
+      "elements the expected count is 1.1 (detection ~0.67); at 2^22 it is "
+      "18, P(no leak) = e^-18 = 1.5e-8"));
+
+  v.push_back(Make(
+      "bf16_rounding_by_truncation",
+      "f32 -> bfloat16 by dropping the low 16 bits (round toward zero) "
+      "instead of rounding to nearest even",
+      "not in the catalogue [derived]: a float-to-bf16 cast by truncation; "
+      "the catalogue's low-precision bugs are D-1 and D-9",
+      "kaiming_normal(nonlinearity=relu)", DType::kBF16,
+      [](int64_t n) { return Matrix(n); },
+      [](const Scheme& ref, const Geometry& g, DType, uint64_t seed) {
+        const Tensor f = FillScheme(ref, g, DType::kF32, seed);
+        Tensor t(DType::kBF16, g.shape);
+        for (int64_t i = 0; i < t.numel(); ++i) {
+          const uint32_t b = std::bit_cast<uint32_t>(f.as<float>()[i]);
+          t.as<uint16_t>()[i] = static_cast<uint16_t>(b >> 16);
+        }
+        return t;
+      },
+      Const(0.99436,
+            "magnitudes shrunk by 2^-8 / (2 ln 2) = 0.28% on average "
+            "(variance ~0.9944x target)"),
+      0,
+      "a 0.56% variance error: the variance test needs n ~ 2 ((5.3 + 2.3) / "
+      "0.0056)^2 ~ 4e6 elements for 99% power, beyond the fast test's "
+      "budget; the power study measures it"));
+
+  // --- structure and independence errors ------------------------------------
+  v.push_back(Make(
+      "rows_share_one_stream",
+      "every row drawn from the same random stream (identical rows)",
+      "a generator reused per row or layer: Keras' shared unseeded "
+      "initializer instance gives identical weights (D-24); sparse_ ignoring "
+      "its generator (D-12)",
+      "kaiming_uniform(a=sqrt(5))", f32, [](int64_t n) { return Matrix(n); },
+      [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
+        const double b = Plan(ref, g).high;
+        const int64_t rows = g.shape[0], cols = g.shape[1];
+        const Tensor row =
+            FillText("uniform(a=" + Num(-b) + ", b=" + Num(b) + ")",
+                     Geo({cols}), dt, seed);
+        Tensor t(dt, g.shape);
+        const size_t bytes = static_cast<size_t>(row.nbytes());
+        for (int64_t r = 0; r < rows; ++r) {
+          std::copy_n(row.data(), bytes,
+                      t.data() + static_cast<size_t>(r) * bytes);
+        }
+        return t;
+      },
+      Const(1.0, "all rows identical")));
+
+  v.push_back(Make(
+      "serial_correlation_0p1",
+      "neighbouring values correlated: AR(1) with rho = 0.1 (the marginal is "
+      "still exactly right)",
+      "overlapping counters or a transform reusing a variate (statistics note "
+      "§6: Box-Muller returning the same variate twice)",
+      "kaiming_normal(nonlinearity=relu)", f32,
+      [](int64_t n) { return Matrix(n); },
+      [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
+        const Tensor t = FillScheme(ref, g, DType::kF64, seed);
+        std::vector<double> x = t.to_double();
+        const double rho = 0.1, c = std::sqrt(1 - rho * rho);
+        for (size_t i = 1; i < x.size(); ++i) x[i] = rho * x[i - 1] + c * x[i];
+        return FromDoubles(x, dt, g.shape);
+      },
+      Const(1.0, "lag-1 correlation 0.1, marginal unchanged")));
+
+  v.push_back(Make(
+      "caffe_sparse_bernoulli_mask",
+      "sparse init with an independent Bernoulli(0.1) zero mask instead of "
+      "exactly ceil(0.1 rows) zeros per column",
+      "Caffe gaussian filler with sparse=k (Bernoulli mask; initializers.md "
+      "b.4) vs torch.nn.init.sparse_",
+      "sparse(sparsity=0.1)", f32, [](int64_t n) { return Matrix(n); },
+      [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
+        Tensor t =
+            FillText("normal(std=" + Num(ref.number("std")) + ")", g, dt, seed);
+        for (int64_t i = 0; i < t.numel(); ++i) {
+          if (Uniform01(seed, 1, i) < ref.number("sparsity")) Store(t, i, 0.0);
+        }
+        return t;
+      },
+      [](const Geometry&) {
+        return MutantEffect{kNaNValue,
+                            "zeros per column Binomial(rows, 0.1) instead of "
+                            "exactly ceil(0.1 rows)"};
+      }));
+
+  v.push_back(Make(
+      "orthogonal_without_sign_fix",
+      "QR of a Gaussian matrix (Eigen Householder) without multiplying Q by "
+      "sign(diag R): orthogonal but not Haar",
+      "TF PR #9429 review (D-26); Mezzadri (2007)", "orthogonal", f32,
+      [](int64_t n) {
+        const int64_t k = AtLeast(3, std::sqrt(static_cast<double>(n)));
+        return Geo({k, k});
+      },
+      [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
+        return FromDoubles(OrthogonalNoSignFix(g.shape[0], g.shape[1],
+                                               ref.number("gain"), seed),
+                           dt, g.shape);
+      },
+      [](const Geometry&) {
+        return MutantEffect{1.0, "orthogonal, not Haar: Q[0,0] always < 0"};
+      }));
+
+  v.push_back(Make(
+      "mlpack_orthogonal_svd_of_uniform",
+      "U from the SVD of a U[0,1) matrix (not centred): orthogonal, but the "
+      "first column is nearly constant",
+      "mlpack OrthogonalInitialization svd_econ(randu) (D-40); TF r0.12 "
+      "orthogonal from random_uniform (PR #10719, D-26)",
+      "orthogonal", f32,
+      [](int64_t n) {
+        const int64_t k = AtLeast(3, std::sqrt(static_cast<double>(n)));
+        return Geo({k, k});
+      },
+      [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
+        return FromDoubles(OrthogonalSvdOfUniform(g.shape[0], g.shape[1],
+                                                  ref.number("gain"), seed),
+                           dt, g.shape);
+      },
+      [](const Geometry&) {
+        return MutantEffect{1.0,
+                            "orthogonal, not Haar: first column ~ constant "
+                            "1/sqrt(rows), one sign"};
+      }));
+  return v;
+}
+
+}  // namespace
+
+const std::vector<Mutant>& mutant_catalogue() {
+  static const std::vector<Mutant> kCatalogue = Build();
+  return kCatalogue;
+}
+
+const Mutant& find_mutant(std::string_view name) {
+  for (const Mutant& m : mutant_catalogue()) {
+    if (m.name == name) return m;
+  }
+  string names;
+  for (const Mutant& m : mutant_catalogue()) {
+    names += (names.empty() ? "" : ", ") + m.name;
+  }
+  throw Error("unknown mutant '" + string(name) + "'; known: " + names);
+}
+
+MutantCase make_mutant_case(const Mutant& m, int64_t n, uint64_t seed) {
+  MutantCase c;
+  c.geometry = m.geometry(n);
+  c.scheme = Scheme::parse(m.reference_scheme);
+  c.tensor = m.make(c.geometry, seed);
+  return c;
+}
+
+MutantCase make_reference_case(const Mutant& m, int64_t n, uint64_t seed) {
+  MutantCase c;
+  c.geometry = m.geometry(n);
+  c.scheme = Scheme::parse(m.reference_scheme);
+  c.tensor = FillScheme(c.scheme, c.geometry, m.dtype, seed);
+  return c;
+}
+
+}  // namespace initcheck::verify
