@@ -39,8 +39,14 @@ build: deps $(BUILD)/CMakeCache.txt
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
 
-report: build
-	$(BUILD)/bin/initcheck report --out reports
+# The main job: the tool and the benchmarks only (no test binaries), a short
+# benchmark run, then every report under reports/.
+report: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target initcheck_cli initcheck_bench
+	$(BUILD)/bin/initcheck_bench --benchmark_min_time=0.1 \
+	  --benchmark_out=$(BUILD)/bench.json --benchmark_out_format=json >/dev/null
+	$(BUILD)/bin/initcheck report --out reports --bench-json $(BUILD)/bench.json \
+	  --commit "$$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 
 bench: build
 	$(BUILD)/bin/initcheck_bench --benchmark_out=$(BUILD)/bench.json --benchmark_out_format=json
