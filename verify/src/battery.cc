@@ -479,8 +479,17 @@ std::string Diagnose(const TensorCheck& c) {
       }
     }
     if (failed("support")) {
-      for (const TestResult& r : c.tests) {
-        if (r.name == "support") why.push_back(r.note);
+      const bool bounded = std::isfinite(t.low) && std::isfinite(t.high);
+      const double span = t.high - t.low;
+      if (bounded && s.min > t.low + 1e-3 * span && s.max < t.high - 1e-3 * span) {
+        // Every value inside the support, but the extremes too far in.
+        why.push_back(format("values stay within [%.6g, %.6g], well inside the target's "
+                             "[%.6g, %.6g]: bound or truncation too narrow?",
+                             s.min, s.max, t.low, t.high));
+      } else {
+        for (const TestResult& r : c.tests) {
+          if (r.name == "support") why.push_back(r.note);
+        }
       }
     }
     if ((failed("ks") || failed("anderson_darling") || failed("chi_square")) &&
