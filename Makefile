@@ -53,3 +53,49 @@ bench: build
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- make fuzz ---------------------------------------------------------------
+# libFuzzer targets (lib/test/fuzz, verify/test/fuzz), built with clang in a
+# separate build directory (only the fuzz targets: no tools, no benchmarks,
+# no test binaries), then run one after the other for FUZZ_SECONDS each on a
+# copy of the committed seed corpus (the repository is not written). Prints
+# executions and the result per target; fails if any target found a crash,
+# leak, timeout or out-of-memory input (saved in $(FUZZ_BUILD)/fuzz/artifacts).
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CXX ?= clang++
+FUZZ_TARGETS ?= npy safetensors scheme shape glob
+
+fuzz: deps
+	@command -v $(FUZZ_CXX) >/dev/null 2>&1 || { \
+	  echo "error: make fuzz needs $(FUZZ_CXX) with libFuzzer (Debian: apt-get install clang libclang-rt-14-dev)"; exit 2; }
+	@if [ ! -f $(FUZZ_BUILD)/CMakeCache.txt ]; then \
+	  CXX=$(FUZZ_CXX) cmake -S . -B $(FUZZ_BUILD) -G "$(GENERATOR)" \
+	    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINITCHECK_BUILD_FUZZ=ON \
+	    -DINITCHECK_BUILD_TOOLS=OFF -DINITCHECK_BUILD_BENCH=OFF -DINITCHECK_INSTALL=OFF; \
+	fi
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target initcheck_fuzz
+	lib/test/fuzz/run_fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# ---- make test-sanitize ------------------------------------------------------
+# The ctest suite under AddressSanitizer + UndefinedBehaviorSanitizer (the
+# `asan` preset of CMakePresets.json: build-asan, RelWithDebInfo,
+# -fsanitize=address,undefined -fno-sanitize-recover=undefined). Excluded,
+# by SANITIZE_EXCLUDE (a ctest -E regex):
+#   - cli.resources.* measure peak RSS of the CLI (ASan's shadow memory and its
+#     quarantine of freed blocks make RSS meaningless there).
+# The preset does not build the benchmarks (nor their smoke test).
+# SANITIZE_LABELS (a ctest -L regex, default all) narrows the run, e.g.
+# SANITIZE_LABELS='lib|verify|cli|fuzz' for the fast subset.
+SANITIZE_BUILD ?= build-asan
+SANITIZE_EXCLUDE ?= ^cli\.resources\.
+SANITIZE_LABELS ?=
+SANITIZE_ENV := ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1 \
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+
+test-sanitize: deps
+	@if [ ! -f $(SANITIZE_BUILD)/CMakeCache.txt ]; then \
+	  cmake --preset asan -B $(SANITIZE_BUILD); fi
+	cmake --build $(SANITIZE_BUILD) -j $(JOBS)
+	cd $(SANITIZE_BUILD) && $(SANITIZE_ENV) ctest --output-on-failure -j $(JOBS) \
+	  --timeout 3600 -E '$(SANITIZE_EXCLUDE)' $(if $(SANITIZE_LABELS),-L '$(SANITIZE_LABELS)')

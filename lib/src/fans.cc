@@ -47,6 +47,18 @@ std::string shape_string(const Shape& s) {
   return out + "]";
 }
 
+namespace detail {
+// Defined in lib/src/io_util.cc: `s` for a one-line message, control and
+// non-ASCII bytes escaped as \xNN, at most about max_chars characters.
+std::string printable(std::string_view s, std::size_t max_chars);
+}  // namespace detail
+
+namespace {
+
+std::string Printable(std::string_view s) { return detail::printable(s, 120); }
+
+}  // namespace
+
 Shape parse_shape(std::string_view text) {
   Shape out;
   size_t i = 0;
@@ -64,11 +76,12 @@ Shape parse_shape(std::string_view text) {
     int64_t v = 0;
     auto [ptr, ec] = std::from_chars(text.data() + i, text.data() + text.size(), v);
     if (ec != std::errc() || ptr == text.data() + i) {
-      throw Error("bad shape '" + std::string(text) +
-                  "': expected comma-separated positive integers, e.g. 64,32,3,3");
+      throw Error(
+          "bad shape '" + Printable(text) +
+          "': expected comma-separated positive integers, e.g. 64,32,3,3");
     }
     if (v < 1) {
-      throw Error("bad shape '" + std::string(text) + "': dimension " +
+      throw Error("bad shape '" + Printable(text) + "': dimension " +
                   std::to_string(v) + " must be >= 1");
     }
     out.push_back(v);
@@ -76,18 +89,18 @@ Shape parse_shape(std::string_view text) {
     skip();
     if (i < text.size()) {
       if (text[i] != ',' && text[i] != 'x') {
-        throw Error("bad shape '" + std::string(text) + "': unexpected '" +
-                    std::string(1, text[i]) + "'");
+        throw Error("bad shape '" + Printable(text) + "': unexpected '" +
+                    Printable(text.substr(i, 1)) + "'");
       }
       ++i;
       skip();
       if (i == text.size()) {
-        throw Error("bad shape '" + std::string(text) + "': trailing separator");
+        throw Error("bad shape '" + Printable(text) + "': trailing separator");
       }
     }
   }
   if (out.size() > 8) {
-    throw Error("bad shape '" + std::string(text) + "': rank " +
+    throw Error("bad shape '" + Printable(text) + "': rank " +
                 std::to_string(out.size()) + " > 8 is not supported");
   }
   (void)shape_numel(out);

@@ -6,8 +6,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <limits>
 #include <exception>
+#include <limits>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -321,21 +322,50 @@ void fill_slice(const Scheme& scheme, const Geometry& geometry, DType dtype,
       for (int64_t i = begin; i < end; ++i) StoreValue(dtype, out, i - begin, p.value);
       return;
     case FillPlan::Kind::kUniform: {
-      const auto k32 = make_uniform_kernel_f32(p.low, p.high);
-      const auto k64 = make_uniform_kernel_f64(p.low, p.high);
+      // Only the kernel of the dtype's working precision is built: its
+      // parameter checks are the ones that apply (an f64 fill must not be
+      // refused for an interval that holds no f32 value).
+      using K32 = decltype(make_uniform_kernel_f32(p.low, p.high));
+      using K64 = decltype(make_uniform_kernel_f64(p.low, p.high));
+      std::optional<K32> k32;
+      std::optional<K64> k64;
+      if (dtype == DType::kF64) {
+        k64.emplace(make_uniform_kernel_f64(p.low, p.high));
+      } else {
+        k32.emplace(make_uniform_kernel_f32(p.low, p.high));
+      }
       FillElementwise(
           dtype, begin, end, out, threads,
-          [&](uint64_t f, size_t n, float* o) { fill_uniform(k32, key, f, n, o); },
-          [&](uint64_t f, size_t n, double* o) { fill_uniform(k64, key, f, n, o); });
+          [&](uint64_t f, size_t n, float* o) {
+            fill_uniform(*k32, key, f, n, o);
+          },
+          [&](uint64_t f, size_t n, double* o) {
+            fill_uniform(*k64, key, f, n, o);
+          });
       return;
     }
     case FillPlan::Kind::kNormal: {
-      const auto k32 = make_normal_kernel_f32(p.mean, p.std, p.truncated, p.low, p.high);
-      const auto k64 = make_normal_kernel_f64(p.mean, p.std, p.truncated, p.low, p.high);
+      using K32 = decltype(make_normal_kernel_f32(p.mean, p.std, p.truncated,
+                                                  p.low, p.high));
+      using K64 = decltype(make_normal_kernel_f64(p.mean, p.std, p.truncated,
+                                                  p.low, p.high));
+      std::optional<K32> k32;
+      std::optional<K64> k64;
+      if (dtype == DType::kF64) {
+        k64.emplace(
+            make_normal_kernel_f64(p.mean, p.std, p.truncated, p.low, p.high));
+      } else {
+        k32.emplace(
+            make_normal_kernel_f32(p.mean, p.std, p.truncated, p.low, p.high));
+      }
       FillElementwise(
           dtype, begin, end, out, threads,
-          [&](uint64_t f, size_t n, float* o) { fill_normal(k32, key, f, n, o); },
-          [&](uint64_t f, size_t n, double* o) { fill_normal(k64, key, f, n, o); });
+          [&](uint64_t f, size_t n, float* o) {
+            fill_normal(*k32, key, f, n, o);
+          },
+          [&](uint64_t f, size_t n, double* o) {
+            fill_normal(*k64, key, f, n, o);
+          });
       return;
     }
     default: {

@@ -151,9 +151,13 @@ void write_file_atomically_parts(
 }
 
 int open_regular_file(const std::string& path, uint64_t* size) {
+  // O_NONBLOCK: opening a FIFO for reading would otherwise block until a
+  // writer appears (forever, for a stray named pipe called w.npy); it is
+  // refused below as not a regular file. On a regular file the flag has no
+  // effect; it is cleared anyway once the file is known to be one.
   int fd;
   do {
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   } while (fd < 0 && errno == EINTR);
   if (fd < 0) {
     const int err = errno;
@@ -171,6 +175,8 @@ int open_regular_file(const std::string& path, uint64_t* size) {
                             ? ": is a directory, not a tensor file"
                             : ": not a regular file"));
   }
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0) (void)::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
   *size = static_cast<uint64_t>(st.st_size);
   return fd;
 }

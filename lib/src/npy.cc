@@ -585,22 +585,37 @@ void FortranToC(const std::byte* src, std::byte* dst, const Shape& shape,
   }
 }
 
+// The shape without its dimensions of size 1, which change neither the C
+// nor the Fortran order of the elements. FortranToC's odometer carries
+// through every trailing 1 on each element, so a crafted header with
+// thousands of unit dimensions would cost numel x rank steps (hours for a
+// file of 100 MB); squeezed, the rank is at most 62 (every dim >= 2, numel
+// <= 2^62).
+Shape SqueezeOnes(const Shape& shape) {
+  Shape out;
+  for (int64_t d : shape) {
+    if (d != 1) out.push_back(d);
+  }
+  return out;
+}
+
 // Fills `t` from the file's data bytes (`src`, in the header's order).
 void StoreData(const NpyHeader& h, const std::byte* src, Tensor& t) {
   if (h.nbytes == 0) return;
-  if (!h.fortran || h.shape.size() <= 1) {
+  const Shape squeezed = h.fortran ? SqueezeOnes(h.shape) : Shape{};
+  if (!h.fortran || squeezed.size() <= 1) {
     std::memcpy(t.data(), src, h.nbytes);
     return;
   }
   switch (dtype_size(h.dtype)) {
     case 2:
-      FortranToC<2>(src, t.data(), h.shape, h.numel);
+      FortranToC<2>(src, t.data(), squeezed, h.numel);
       break;
     case 4:
-      FortranToC<4>(src, t.data(), h.shape, h.numel);
+      FortranToC<4>(src, t.data(), squeezed, h.numel);
       break;
     default:
-      FortranToC<8>(src, t.data(), h.shape, h.numel);
+      FortranToC<8>(src, t.data(), squeezed, h.numel);
       break;
   }
 }
@@ -689,7 +704,7 @@ Tensor read_npy(const std::string& path, const ReadLimits& limits) {
   const NpyHeader h = ParseNpyHeader(prefix, total, path);
   CheckData(h, total - h.data_offset, limits, path);
   Tensor t(h.dtype, h.shape);
-  if (!h.fortran || h.shape.size() <= 1) {
+  if (!h.fortran || SqueezeOnes(h.shape).size() <= 1) {
     detail::pread_exact(fd, t.data(), h.nbytes, h.data_offset, path);
   } else {
     std::unique_ptr<std::byte[]> raw(new std::byte[h.nbytes]);

@@ -283,7 +283,6 @@ std::string to_json(const CalibrationResults& r) {
   j["levels"] = o.levels;
   j["family_alphas"] = o.family_alphas;
   j["pass"] = r.pass;
-  j["elapsed_seconds"] = r.elapsed_seconds;
   j["cases"] = ordered_json::array();
   for (const CaseCalibration& c : r.cases) {
     ordered_json x;

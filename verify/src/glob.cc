@@ -3,6 +3,14 @@
 
 #include "initcheck/error.h"
 
+namespace initcheck {
+namespace detail {
+// Defined in lib/src/io_util.cc: `s` for a one-line message, control and
+// non-ASCII bytes escaped as \xNN, at most about max_chars characters.
+std::string printable(std::string_view s, std::size_t max_chars);
+}  // namespace detail
+}  // namespace initcheck
+
 namespace initcheck::verify {
 namespace {
 
@@ -34,12 +42,19 @@ size_t MatchClass(std::string_view p, size_t i, char c, bool* in) {
       }
       j += 2;
     }
-    if (lo <= c && c <= hi) found = true;
+    // Bytes compare as unsigned (as fnmatch in the C locale): with plain
+    // (signed) char, [a-\xff] would be empty and [\x80-z] hold all ASCII.
+    const auto u = [](char x) { return static_cast<unsigned char>(x); };
+    if (u(lo) <= u(c) && u(c) <= u(hi)) found = true;
     ++j;
   }
   if (j >= p.size()) return std::string_view::npos;
   *in = found != negate;
   return j + 1;
+}
+
+std::string Printable(std::string_view s) {
+  return initcheck::detail::printable(s, 120);
 }
 
 }  // namespace
@@ -48,14 +63,14 @@ void validate_glob(std::string_view p) {
   for (size_t i = 0; i < p.size(); ++i) {
     if (p[i] == '\\') {
       if (i + 1 >= p.size()) {
-        throw Error("glob '" + std::string(p) + "' ends with a lone backslash");
+        throw Error("glob '" + Printable(p) + "' ends with a lone backslash");
       }
       ++i;
     } else if (p[i] == '[') {
       bool in;
       const size_t j = MatchClass(p, i, 'a', &in);
       if (j == std::string_view::npos) {
-        throw Error("glob '" + std::string(p) + "' has an unterminated '['");
+        throw Error("glob '" + Printable(p) + "' has an unterminated '['");
       }
       i = j - 1;
     }
@@ -105,24 +120,28 @@ bool glob_match(std::string_view p, std::string_view s) {
 }
 
 std::pair<std::string, std::string> parse_rule(std::string_view rule) {
-  size_t depth = 0;
   for (size_t i = 0; i < rule.size(); ++i) {
     const char c = rule[i];
     if (c == '\\') {
       ++i;
     } else if (c == '[') {
-      depth = 1;
-    } else if (c == ']') {
-      depth = 0;
-    } else if (c == '=' && depth == 0) {
+      // Skip the whole class with the matcher's own syntax ('[]=]' and
+      // '[!]=]' hold a literal ']' and '='); after an unterminated '['
+      // every '=' is inside it: no split, a bad rule.
+      bool in = false;
+      const size_t end = MatchClass(rule, i, 'a', &in);
+      if (end == std::string_view::npos) break;
+      i = end - 1;
+    } else if (c == '=') {
       std::string glob(rule.substr(0, i)), scheme(rule.substr(i + 1));
       if (glob.empty() || scheme.empty()) break;
       validate_glob(glob);
       return {glob, scheme};
     }
   }
-  throw Error("bad rule '" + std::string(rule) +
-              "': write GLOB=SCHEME, e.g. --rule '*.weight=kaiming_uniform(a=sqrt(5))'");
+  throw Error("bad rule '" + Printable(rule) +
+              "': write GLOB=SCHEME, e.g. --rule "
+              "'*.weight=kaiming_uniform(a=sqrt(5))'");
 }
 
 }  // namespace initcheck::verify

@@ -305,7 +305,6 @@ std::string to_json(const PowerResults& r) {
   } else {
     j["min_n"] = nullptr;
   }
-  j["elapsed_seconds"] = r.elapsed_seconds;
   j["mutants"] = ordered_json::array();
   for (const MutantPower& m : r.mutants) {
     ordered_json x;

@@ -56,7 +56,6 @@
 //    "min_n": {"target_power": 0.99, "seeds_per_point": 200,
 //              "max_misses": 2, "n_low": 256, "n_high": 4194304,
 //              "grid": "half-octave", "method": "..."},
-//    "elapsed_seconds": 123.4,
 //    "mutants": [
 //      {"name": "keras_truncated_normal_no_correction",
 //       "description": "...", "bug_reference": "keras #8048, ... (D-20)",
@@ -132,7 +131,7 @@
 //   {"schema": "initcheck.calibration/1",
 //    "seeds": 2000, "n": 65536, "base_seed": 20260802, "meta_alpha": 1e-06,
 //    "levels": [0.001, 0.01, 0.05, 0.1], "family_alphas": [1e-06, 0.01, 0.1],
-//    "pass": true, "elapsed_seconds": 321.0,
+//    "pass": true,
 //    "cases": [
 //      {"label": "uniform_f32", "scheme": "kaiming_uniform(a=2.2360...)",
 //       "fill_scheme": same as scheme unless a negative control, "shape":
