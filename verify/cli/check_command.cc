@@ -162,7 +162,10 @@ void Run(const CheckArgs& a) {
           c.tensor = jobs[j].name;
           run.checks[j] = std::move(c);
         } catch (const Error& e) {
-          errors[j] = "tensor '" + jobs[j].name + "': " + e.what();
+          // The readers already name the tensor; the battery does not.
+          const std::string what = e.what();
+          const std::string name = "tensor '" + jobs[j].name + "'";
+          errors[j] = what.find(name) != std::string::npos ? what : name + ": " + what;
         }
         std::lock_guard<std::mutex> lock(mu);
         progress.set(static_cast<int64_t>(++done));
