@@ -127,8 +127,8 @@ std::vector<ReportFile> benchmark_report(const ReportOptions& o, std::string* su
   const double mem = rate("BM_Memset", ""), sn = rate("BM_StdNormal", "");
   const double uni = rate("BM_FillUniform", ""), nor = rate("BM_FillNormal", "");
   const double tru = rate("BM_FillTruncNormal", "");
-  const double t1 = rate("BM_FillNormal", "threads:1/real_time");
-  const double t2 = rate("BM_FillNormal", "threads:2/real_time");
+  const double t1 = rate("BM_FillNormal", "threads:1");
+  const double t2 = rate("BM_FillNormal", "threads:2");
   if (mem > 0 && sn > 0 && t1 > 0) {
     auto row = [&](const char* what, double got, double want) {
       return fmt::format("| {} | ≥ {:g} | {:.3f} | {} |\n", what, want, got,
