@@ -101,6 +101,26 @@ TEST(CheckEdge, ConstantTensorOfTwoOrThreeNeverPasses) {
   }
 }
 
+// The all_equal test must not false-alarm where the dtype makes ties likely:
+// uniform(1, 1 + 2^-7) in bf16 holds only the values 1 and 1.0078125, so
+// two equal values happen with probability ~1/2. Its bound
+// p_max^(n-1) is then >= 1/2; nothing is rejected.
+TEST(CheckEdge, AllEqualIsNoFalseAlarmWhenTheDtypeMakesTiesLikely) {
+  const Tensor t = Constant({2, 1}, DType::kBF16, 1.0);
+  const TensorCheck c =
+      check_one(t, Scheme::parse("uniform(1, 1.0078125)"), GeoOf(t));
+  bool found = false;
+  for (const TestResult& r : c.tests) {
+    if (r.name != "all_equal") continue;
+    found = true;
+    EXPECT_GE(r.p_value, 0.5) << Describe(c);
+  }
+  EXPECT_TRUE(found) << Describe(c);
+  for (size_t i = 0; i < c.tests.size(); ++i) {
+    if (c.tests[i].name == "all_equal") EXPECT_FALSE(c.rejected[i]);
+  }
+}
+
 // One element: no crash; most tests say they cannot run; the verdict follows
 // what can be known from one value.
 TEST(CheckEdge, OneElementTensor) {
