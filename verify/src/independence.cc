@@ -295,17 +295,22 @@ TestResult windows_impl(std::span<const T> x, double tie_p, int window) {
   constexpr uint64_t kMul = 0x9E3779B97F4A7C15ull | 1;
   uint64_t top = 1;  // kMul^(w-1)
   for (int j = 1; j < w; ++j) top *= kMul;
-  std::vector<uint64_t> hashes(nw);
-  uint64_t h = 0;
-  for (int j = 0; j < w; ++j)
-    h = h * kMul + value_bits(x[static_cast<size_t>(j)]);
-  hashes[0] = h;
-  for (size_t i = 1; i < nw; ++i) {
-    h = (h - value_bits(x[i - 1]) * top) * kMul +
-        value_bits(x[i + static_cast<size_t>(w) - 1]);
-    hashes[i] = h;
-  }
-  std::vector<uint64_t> sorted = hashes;
+  // Window i's hash; the same rolling recurrence in both passes below, so
+  // the hashes are not kept twice (8 bytes per element fewer at the peak of
+  // the battery).
+  auto for_each_hash = [&](auto&& f) {
+    uint64_t h = 0;
+    for (int j = 0; j < w; ++j)
+      h = h * kMul + value_bits(x[static_cast<size_t>(j)]);
+    f(size_t{0}, h);
+    for (size_t i = 1; i < nw; ++i) {
+      h = (h - value_bits(x[i - 1]) * top) * kMul +
+          value_bits(x[i + static_cast<size_t>(w) - 1]);
+      f(i, h);
+    }
+  };
+  std::vector<uint64_t> sorted(nw);
+  for_each_hash([&](size_t i, uint64_t h) { sorted[i] = h; });
   {
     thread_local hwy::Sorter sorter;
     sorter(sorted.data(), sorted.size(), hwy::SortAscending());
@@ -316,13 +321,14 @@ TestResult windows_impl(std::span<const T> x, double tie_p, int window) {
     if (sorted[i] == sorted[i - 1])
       groups.emplace(sorted[i], std::vector<size_t>{});
   }
+  std::vector<uint64_t>().swap(sorted);
   int64_t pairs = 0;
   int64_t ex_a = -1, ex_b = -1;
   if (!groups.empty()) {
-    for (size_t i = 0; i < nw; ++i) {
-      auto it = groups.find(hashes[i]);
+    for_each_hash([&](size_t i, uint64_t h) {
+      auto it = groups.find(h);
       if (it != groups.end()) it->second.push_back(i);
-    }
+    });
     for (auto& [key, pos] : groups) {
       // Members equal to the group's first window (true collisions of the
       // 64-bit hash between different windows are ~1e-6 likely at n = 1e7).
