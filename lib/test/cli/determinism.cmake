@@ -42,6 +42,14 @@ function(same a b)
   set(compared ${n} PARENT_SCOPE)
 endfunction()
 
+# <prefix>_t<t><suffix> for t = 2b (a second run), 1 and 3 equal the --threads 2 file.
+function(same_across_runs prefix suffix)
+  same(${prefix}_t2${suffix} ${prefix}_t2b${suffix})
+  same(${prefix}_t1${suffix} ${prefix}_t2${suffix})
+  same(${prefix}_t1${suffix} ${prefix}_t3${suffix})
+  set(compared ${compared} PARENT_SCOPE)
+endfunction()
+
 # ---- fill ---------------------------------------------------------------------
 set(fills
   "kaiming_uniform(a=sqrt(5))|256,128,3,3|f32|torch"
@@ -63,9 +71,7 @@ foreach(spec IN LISTS fills)
       run(0 fill "${scheme}" --shape ${shape} --dtype ${dtype} --layout ${layout}
         --seed 2026 --stream ${i} --threads ${threads} -q -o fill${i}_t${t}.${ext})
     endforeach()
-    same(${WORK}/fill${i}_t2.${ext} ${WORK}/fill${i}_t2b.${ext})
-    same(${WORK}/fill${i}_t1.${ext} ${WORK}/fill${i}_t2.${ext})
-    same(${WORK}/fill${i}_t1.${ext} ${WORK}/fill${i}_t3.${ext})
+    same_across_runs(${WORK}/fill${i} .${ext})
   endforeach()
   math(EXPR i "${i} + 1")
 endforeach()
@@ -81,9 +87,7 @@ foreach(t 1 2 3 2b)
     --threads ${threads} -q -o check_npy_t${t}.json)
 endforeach()
 foreach(base check check_npy)
-  same(${WORK}/${base}_t2.json ${WORK}/${base}_t2b.json)
-  same(${WORK}/${base}_t1.json ${WORK}/${base}_t2.json)
-  same(${WORK}/${base}_t1.json ${WORK}/${base}_t3.json)
+  same_across_runs(${WORK}/${base} .json)
 endforeach()
 
 # ---- propagate --format json ----------------------------------------------------
@@ -96,9 +100,7 @@ foreach(t 1 2 3 2b)
     --threads ${threads} -q -o propagate2_t${t}.json)
 endforeach()
 foreach(base propagate propagate2)
-  same(${WORK}/${base}_t2.json ${WORK}/${base}_t2b.json)
-  same(${WORK}/${base}_t1.json ${WORK}/${base}_t2.json)
-  same(${WORK}/${base}_t1.json ${WORK}/${base}_t3.json)
+  same_across_runs(${WORK}/${base} .json)
 endforeach()
 
 # ---- report --quick ---------------------------------------------------------------
