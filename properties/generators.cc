@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <map>
+#include <optional>
 #include <sstream>
 #include <utility>
 
@@ -258,32 +260,62 @@ rc::Gen<Geometry> GenFanGeometry(int64_t max_numel) {
        {1, explicit_fans}});
 }
 
+namespace {
+
+// Geometry refinements for structured schemes whose rank/layout rules the
+// generic generator would mostly miss. Optional: a scheme without an entry
+// gets any geometry on which plan_fill accepts its default parameters.
+using GeometryGen = rc::Gen<Geometry> (*)(int64_t max_numel);
+const std::map<SchemeId, GeometryGen>& GeometryRefinements() {
+  static const std::map<SchemeId, GeometryGen> table = {
+      {SchemeId::kOrthogonal,
+       [](int64_t m) { return GenLayoutGeometry(2, 5, AllLayouts(), m); }},
+      {SchemeId::kEye, [](int64_t m) { return GenLayoutGeometry(2, 2, AllLayouts(), m); }},
+      {SchemeId::kIdentity,
+       [](int64_t m) { return GenLayoutGeometry(2, 2, AllLayouts(), m); }},
+      {SchemeId::kSparse,
+       [](int64_t m) { return GenLayoutGeometry(2, 2, AllLayouts(), m); }},
+      {SchemeId::kDirac,
+       [](int64_t m) { return GenLayoutGeometry(3, 5, {Layout::kTorch}, m); }},
+      {SchemeId::kDeltaOrthogonal,
+       [](int64_t m) {
+         return rc::gen::map(
+             GenLayoutGeometry(3, 5, {Layout::kKeras, Layout::kJax}, m), [](Geometry g) {
+               const std::size_t r = g.shape.size();
+               if (g.shape[r - 2] > g.shape[r - 1]) std::swap(g.shape[r - 2], g.shape[r - 1]);
+               // Groups must still divide the (new) last dim.
+               if (g.shape[r - 1] % g.groups != 0) g.groups = 1;
+               return g;
+             });
+       }},
+  };
+  return table;
+}
+
+}  // namespace
+
 rc::Gen<Geometry> GenGeometryFor(std::string_view name, int64_t max_numel) {
-  const SchemeSpec* spec = find_scheme_spec(name);
-  if (spec != nullptr && spec->uses_fans) return GenFanGeometry(max_numel);
-  if (name == "orthogonal") {
-    return GenLayoutGeometry(2, 5, AllLayouts(), max_numel);
+  const SchemeSpec& spec = *find_scheme_spec(name);
+  if (spec.uses_fans) return GenFanGeometry(max_numel);
+  const auto& refinements = GeometryRefinements();
+  if (auto it = refinements.find(spec.id); it != refinements.end()) {
+    return it->second(max_numel);
   }
-  if (name == "eye" || name == "identity" || name == "sparse") {
-    return GenLayoutGeometry(2, 2, AllLayouts(), max_numel);
+  const rc::Gen<Geometry> any = GenLayoutGeometry(1, 5, AllLayouts(), max_numel);
+  std::optional<Scheme> defaults;
+  try {
+    defaults = Scheme::parse(spec.name);
+  } catch (const Error&) {
+    return any;  // required parameters: no default scheme to plan with
   }
-  if (name == "dirac") {
-    return GenLayoutGeometry(3, 5, {Layout::kTorch}, max_numel);
-  }
-  if (name == "delta_orthogonal") {
-    return rc::gen::map(
-        GenLayoutGeometry(3, 5, {Layout::kKeras, Layout::kJax}, max_numel),
-        [](Geometry g) {
-          const std::size_t r = g.shape.size();
-          if (g.shape[r - 2] > g.shape[r - 1]) {
-            std::swap(g.shape[r - 2], g.shape[r - 1]);
-          }
-          // Groups must still divide the (new) last dim.
-          if (g.shape[r - 1] % g.groups != 0) g.groups = 1;
-          return g;
-        });
-  }
-  return GenLayoutGeometry(1, 5, AllLayouts(), max_numel);
+  return rc::gen::suchThat(any, [defaults](const Geometry& g) {
+    try {
+      (void)plan_fill(*defaults, g);
+      return true;
+    } catch (const Error&) {
+      return false;
+    }
+  });
 }
 
 // ---- schemes ---------------------------------------------------------------
@@ -297,13 +329,25 @@ const std::vector<std::string>& SchemeNames() {
   return names;
 }
 
+// The schemes whose default-parameter plan on a [64, 32] weight is uniform or
+// (truncated) normal.
 const std::vector<std::string>& ElementwiseSchemeNames() {
-  static const std::vector<std::string> names = {
-      "uniform",       "normal",           "trunc_normal",     "xavier_uniform",
-      "xavier_normal", "kaiming_uniform",  "kaiming_normal",   "glorot_uniform",
-      "glorot_normal", "he_uniform",       "he_normal",        "lecun_uniform",
-      "lecun_normal",  "variance_scaling", "truncated_normal", "random_normal",
-      "random_uniform"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    Geometry g;
+    g.shape = {64, 32};
+    for (const SchemeSpec& s : scheme_specs()) {
+      try {
+        const FillPlan p = plan_fill(Scheme::parse(s.name), g);
+        if (p.kind == FillPlan::Kind::kUniform || p.kind == FillPlan::Kind::kNormal) {
+          v.emplace_back(s.name);
+        }
+      } catch (const Error&) {
+        // required parameters or a structured scheme
+      }
+    }
+    return v;
+  }();
   return names;
 }
 
@@ -352,6 +396,12 @@ rc::Gen<std::pair<double, double>> GenInterval(Range r) {
       {{3, ordinary}, {1, narrow}});
 }
 
+rc::Gen<Values> GenIntervalValues(Range r) {
+  return rc::gen::map(GenInterval(r), [](std::pair<double, double> p) {
+    return Values{p.first, p.second};
+  });
+}
+
 // trunc_normal (mean, std, a, b): standardized bounds alpha < 10 and
 // beta > -10 (the parser's rule), alpha possibly far below -10.
 rc::Gen<Values> GenTruncNormalValues(Range r) {
@@ -383,61 +433,6 @@ rc::Gen<Values> GenTruncNormalValues(Range r) {
   });
 }
 
-rc::Gen<Values> GenValues(const std::string& name, Range r,
-                          const Geometry* geometry) {
-  using rc::gen::element;
-  using rc::gen::exec;
-  using rc::gen::just;
-  if (name == "constant") {
-    return rc::gen::map(GenReal(r), [](double v) { return Values{v}; });
-  }
-  if (name == "uniform" || name == "random_uniform") {
-    return rc::gen::map(GenInterval(r), [](std::pair<double, double> p) {
-      return Values{p.first, p.second};
-    });
-  }
-  if (name == "normal" || name == "random_normal" ||
-      name == "truncated_normal") {
-    return exec([r] { return Values{*GenReal(r), *GenPositive(r)}; });
-  }
-  if (name == "trunc_normal") return GenTruncNormalValues(r);
-  if (name == "xavier_uniform" || name == "xavier_normal" ||
-      name == "orthogonal" || name == "identity" ||
-      name == "delta_orthogonal") {
-    return rc::gen::map(GenPositive(r), [](double v) { return Values{v}; });
-  }
-  if (name == "kaiming_uniform" || name == "kaiming_normal") {
-    return exec([r] {
-      return Values{*GenReal(r), *GenFanMode(), *GenNonlinearity()};
-    });
-  }
-  if (name == "dirac") {
-    if (geometry != nullptr) {
-      return rc::gen::map(rc::gen::elementOf(Divisors(geometry->shape[0])),
-                          [](int64_t g) { return Values{double(g)}; });
-    }
-    const int64_t max = r == Range::kModerate ? 64 : 1000000000;
-    return rc::gen::map(GenInt(1, max),
-                        [](int64_t g) { return Values{double(g)}; });
-  }
-  if (name == "sparse") {
-    return exec([r] {
-      const double sparsity = *rc::gen::weightedOneOf<double>(
-          {{3, GenUniformReal(0.0, 1.0)},
-           {1, element(0.0, 0.1, 0.5, 0.9, 1.0)}});
-      return Values{sparsity, *GenPositive(r)};
-    });
-  }
-  if (name == "variance_scaling") {
-    return exec([r] {
-      return Values{*GenPositive(r), *GenFanMode(/*keras=*/true),
-                    std::string(*element("truncated_normal",
-                                         "untruncated_normal", "uniform"))};
-    });
-  }
-  return just(Values{});  // no parameters
-}
-
 std::string CanonicalText(const SchemeSpec& spec, const Values& values) {
   std::string out = std::string(spec.name) + "(";
   for (std::size_t i = 0; i < spec.params.size(); ++i) {
@@ -453,13 +448,93 @@ std::string CanonicalText(const SchemeSpec& spec, const Values& values) {
   return out + ")";
 }
 
+
+// One parameter from its domain alone (scheme.h ParamDomain). Open word lists
+// (no choices) are the nonlinearity names, the only such parameter.
+rc::Gen<Scheme::Value> GenParam(const ParamSpec& p, Range r) {
+  using V = Scheme::Value;
+  switch (p.domain) {
+    case ParamDomain::kReal:
+      return rc::gen::map(GenReal(r), [](double v) { return V(v); });
+    case ParamDomain::kPositive:
+      return rc::gen::map(GenPositive(r), [](double v) { return V(v); });
+    case ParamDomain::kUnitInterval:
+      return rc::gen::map(
+          rc::gen::weightedOneOf<double>({{3, GenUniformReal(0.0, 1.0)},
+                                          {1, rc::gen::element(0.0, 0.1, 0.5, 0.9, 1.0)}}),
+          [](double v) { return V(v); });
+    case ParamDomain::kPositiveInteger: {
+      const int64_t max = r == Range::kModerate ? 64 : 1000000000;
+      return rc::gen::map(GenInt(1, max), [](int64_t v) { return V(double(v)); });
+    }
+    case ParamDomain::kWord: {
+      std::vector<std::string> words;
+      for (std::string_view w : p.choices) words.emplace_back(w);
+      if (words.empty()) {
+        return rc::gen::map(GenNonlinearity(), [](std::string w) { return V(w); });
+      }
+      return rc::gen::map(rc::gen::elementOf(words), [](std::string w) { return V(w); });
+    }
+  }
+  return rc::gen::just(V(0.0));
+}
+
+// Valid parameter values from the spec alone: each parameter from its
+// domain, then the scheme's own validate (cross-parameter rules) as a filter.
+rc::Gen<Values> GenGenericValues(const SchemeSpec& spec, Range r) {
+  const rc::Gen<Values> raw = rc::gen::exec([&spec, r] {
+    Values v;
+    for (const ParamSpec& p : spec.params) v.push_back(*GenParam(p, r));
+    return v;
+  });
+  return rc::gen::suchThat(raw, [&spec](const Values& v) {
+    try {
+      (void)Scheme::parse(CanonicalText(spec, v));
+      return true;
+    } catch (const Error&) {
+      return false;
+    }
+  });
+}
+
+// Value refinements for parameters whose interesting cases the generic
+// generator rarely reaches (narrow intervals, truncation bounds, groups that
+// divide the geometry). Optional per scheme.
+using ValuesGen = rc::Gen<Values> (*)(Range r, const Geometry* geometry);
+const std::map<SchemeId, ValuesGen>& ValueRefinements() {
+  static const std::map<SchemeId, ValuesGen> table = {
+      {SchemeId::kUniform, [](Range r, const Geometry*) { return GenIntervalValues(r); }},
+      {SchemeId::kRandomUniform,
+       [](Range r, const Geometry*) { return GenIntervalValues(r); }},
+      {SchemeId::kTruncNormal,
+       [](Range r, const Geometry*) { return GenTruncNormalValues(r); }},
+      {SchemeId::kDirac,
+       [](Range r, const Geometry* geometry) -> rc::Gen<Values> {
+         if (geometry != nullptr) {
+           return rc::gen::map(rc::gen::elementOf(Divisors(geometry->shape[0])),
+                               [](int64_t g) { return Values{double(g)}; });
+         }
+         const int64_t max = r == Range::kModerate ? 64 : 1000000000;
+         return rc::gen::map(GenInt(1, max), [](int64_t g) { return Values{double(g)}; });
+       }},
+  };
+  return table;
+}
+
+rc::Gen<Values> GenValues(const SchemeSpec& spec, Range r, const Geometry* geometry) {
+  const auto& refinements = ValueRefinements();
+  if (auto it = refinements.find(spec.id); it != refinements.end()) {
+    return it->second(r, geometry);
+  }
+  return GenGenericValues(spec, r);
+}
+
 }  // namespace
 
 rc::Gen<Scheme> GenSchemeNamed(std::string_view name, Range r,
                                const Geometry* geometry) {
-  const std::string n(name);
-  const SchemeSpec* spec = find_scheme_spec(n);
-  return rc::gen::map(GenValues(n, r, geometry), [spec](const Values& v) {
+  const SchemeSpec* spec = find_scheme_spec(name);
+  return rc::gen::map(GenValues(*spec, r, geometry), [spec](const Values& v) {
     return Scheme::parse(CanonicalText(*spec, v));
   });
 }
@@ -594,7 +669,7 @@ rc::Gen<SchemeText> GenSchemeText(Range r) {
   return rc::gen::exec([r] {
     const std::string name = *rc::gen::elementOf(SchemeNames());
     const SchemeSpec& spec = *find_scheme_spec(name);
-    const Values intended = *GenValues(name, r, nullptr);
+    const Values intended = *GenValues(spec, r, nullptr);
     const std::size_t np = spec.params.size();
 
     // Which parameters are written: the first `positional` by position,

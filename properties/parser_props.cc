@@ -13,7 +13,7 @@
 
 #include "generators.h"
 #include "initcheck/dtype.h"
-#include "initcheck/fans.h"
+#include "initcheck/geometry.h"
 #include "initcheck/scheme.h"
 #include "prop_util.h"
 

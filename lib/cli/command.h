@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "initcheck/fans.h"
+#include "initcheck/geometry.h"
 
 namespace initcheck::cli {
 

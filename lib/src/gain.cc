@@ -9,15 +9,6 @@
 
 namespace initcheck {
 
-const std::vector<std::string_view>& nonlinearity_names() {
-  static const std::vector<std::string_view> names = {
-      "linear",           "conv1d",           "conv2d",
-      "conv3d",           "conv_transpose1d", "conv_transpose2d",
-      "conv_transpose3d", "sigmoid",          "tanh",
-      "relu",             "leaky_relu",       "selu"};
-  return names;
-}
-
 double calculate_gain(std::string_view nonlinearity,
                       std::optional<double> param) {
   if (param && !std::isfinite(*param)) {

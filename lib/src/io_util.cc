@@ -22,30 +22,9 @@
 
 #include "initcheck/error.h"
 #include "initcheck/io.h"
+#include "io_internal.h"
 
 namespace initcheck {
-namespace detail {
-
-// Internal helpers shared by npy.cc and safetensors.cc (which declare the
-// ones they use again; there is no private header).
-//
-// Writes the concatenation of `parts` atomically (write_npy and
-// write_safetensors pass the header and the tensor data separately so the
-// data is not copied).
-void write_file_atomically_parts(
-    const std::string& path, std::span<const std::span<const std::byte>> parts);
-// open(2) + fstat(2) of a regular file for reading; throws Error naming the
-// path. Returns the descriptor and sets *size.
-int open_regular_file(const std::string& path, uint64_t* size);
-// pread(2) exactly n bytes at offset (retrying short reads); throws Error.
-void pread_exact(int fd, std::byte* dst, uint64_t n, uint64_t offset,
-                 const std::string& path);
-void close_fd(int fd);
-// `s` for an error message: at most about max_chars characters, bytes outside
-// printable ASCII escaped as \xNN (keeps messages on one line).
-std::string printable(std::string_view s, std::size_t max_chars);
-
-}  // namespace detail
 
 namespace {
 
@@ -107,7 +86,7 @@ bool WriteAll(int fd, std::span<const std::byte> bytes) {
 
 }  // namespace
 
-namespace detail {
+namespace internal {
 
 void write_file_atomically_parts(
     const std::string& path,
@@ -209,36 +188,13 @@ void close_fd(int fd) {
   if (fd >= 0) ::close(fd);
 }
 
-std::string printable(std::string_view s, std::size_t max_chars) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (out.size() >= max_chars) {
-      out += "...";
-      break;
-    }
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c >= 0x20 && c < 0x7f) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += "\\x";
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
 
-}  // namespace detail
+}  // namespace internal
 
 void write_file_atomically(const std::string& path,
                            std::span<const std::byte> bytes) {
   const std::span<const std::byte> parts[1] = {bytes};
-  detail::write_file_atomically_parts(path, parts);
+  internal::write_file_atomically_parts(path, parts);
 }
 
 std::string tensor_file_kind(const std::string& path) {

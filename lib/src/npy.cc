@@ -31,22 +31,14 @@
 #include <vector>
 
 #include "initcheck/error.h"
+#include "initcheck/internal/text.h"
 #include "initcheck/io.h"
+#include "io_internal.h"
 
 static_assert(std::endian::native == std::endian::little,
               "initcheck reads and writes little-endian data in place");
 
 namespace initcheck {
-namespace detail {
-// Defined in io_util.cc.
-void write_file_atomically_parts(
-    const std::string& path, std::span<const std::span<const std::byte>> parts);
-int open_regular_file(const std::string& path, uint64_t* size);
-void pread_exact(int fd, std::byte* dst, uint64_t n, uint64_t offset,
-                 const std::string& path);
-void close_fd(int fd);
-std::string printable(std::string_view s, std::size_t max_chars);
-}  // namespace detail
 
 namespace {
 
@@ -134,7 +126,7 @@ class LiteralParser {
         from < end ? s_.substr(from, end - from) : std::string_view();
     throw Error(what_ + ": malformed .npy header: " + msg + " at character " +
                 std::to_string(pos_) + " of \"" + (from > 0 ? "..." : "") +
-                detail::printable(near, 80) + "\"");
+                internal::printable(near, 80) + "\"");
   }
 
   PyValue ParseValue(int depth) {
@@ -153,7 +145,7 @@ class LiteralParser {
       return ParseSequence(depth + 1);
     }
     Fail("unexpected character '" +
-         detail::printable(std::string_view(&s_[pos_], 1), 4) + "'");
+         internal::printable(std::string_view(&s_[pos_], 1), 4) + "'");
   }
 
   PyValue ParseString() {
@@ -230,7 +222,7 @@ class LiteralParser {
       v.kind = PyValue::Kind::kNone;
     } else {
       pos_ = start;
-      Fail("unexpected name '" + detail::printable(v.text, 40) +
+      Fail("unexpected name '" + internal::printable(v.text, 40) +
            "' (only literals True, False and None are allowed)");
     }
     return v;
@@ -376,12 +368,12 @@ NpyPreamble ParsePreamble(std::span<const std::byte> first, uint64_t total,
 DType DescrToDType(const PyValue& v, const std::string& what) {
   using K = PyValue::Kind;
   if (v.kind == K::kList) {
-    throw Error(what + ": structured dtype " + detail::printable(v.text, 60) +
+    throw Error(what + ": structured dtype " + internal::printable(v.text, 60) +
                 " is not supported; " + kSupported);
   }
   if (v.kind != K::kStr) {
     throw Error(what + ": 'descr' must be a dtype string such as '<f4', got " +
-                detail::printable(v.text, 60));
+                internal::printable(v.text, 60));
   }
   const std::string& d = v.str;
   if (d == "<f4") return DType::kF32;
@@ -389,7 +381,7 @@ DType DescrToDType(const PyValue& v, const std::string& what) {
   if (d == "<f2") return DType::kF16;
   if (d == "<V2" || d == "bfloat16") return DType::kBF16;
   std::string q = "'";  // += avoids a false GCC 12 -Wrestrict (bug 105651)
-  q += detail::printable(d, 40);
+  q += internal::printable(d, 40);
   q += "'";
   const std::string body = d.size() > 1 ? d.substr(1) : "";
   const bool float_body = body == "f2" || body == "f4" || body == "f8";
@@ -461,7 +453,7 @@ NpyHeader ParseNpyHeader(std::span<const std::byte> prefix, uint64_t total,
                                                   : nullptr;
     if (slot == nullptr) {
       throw Error(
-          what + ": unexpected key '" + detail::printable(k, 40) +
+          what + ": unexpected key '" + internal::printable(k, 40) +
           "' in the .npy header (expected 'descr', 'fortran_order', 'shape')");
     }
     if (*slot != nullptr)
@@ -480,7 +472,7 @@ NpyHeader ParseNpyHeader(std::span<const std::byte> prefix, uint64_t total,
   h.dtype = DescrToDType(*descr, what);
   if (fortran->kind != PyValue::Kind::kBool) {
     throw Error(what + ": 'fortran_order' must be True or False, got " +
-                detail::printable(fortran->text, 40));
+                internal::printable(fortran->text, 40));
   }
   h.fortran = fortran->boolean;
   if (shape->kind != PyValue::Kind::kTuple) {
@@ -488,22 +480,22 @@ NpyHeader ParseNpyHeader(std::span<const std::byte> prefix, uint64_t total,
                 ": 'shape' must be a tuple of non-negative integers such as "
                 "(3,) or (2, 3), got " +
                 std::string(KindName(shape->kind)) + " " +
-                detail::printable(shape->text, 60));
+                internal::printable(shape->text, 60));
   }
   bool zero = false;
   for (const PyValue& d : shape->items) {
     if (d.kind != PyValue::Kind::kInt) {
-      throw Error(what + ": shape " + detail::printable(shape->text, 60) +
+      throw Error(what + ": shape " + internal::printable(shape->text, 60) +
                   " has a non-integer dimension " +
-                  detail::printable(d.text, 30));
+                  internal::printable(d.text, 30));
     }
     if (d.too_big) {
-      throw Error(what + ": shape " + detail::printable(shape->text, 60) +
-                  " has dimension " + detail::printable(d.text, 30) +
+      throw Error(what + ": shape " + internal::printable(shape->text, 60) +
+                  " has dimension " + internal::printable(d.text, 30) +
                   " outside the 64-bit range");
     }
     if (d.integer < 0) {
-      throw Error(what + ": shape " + detail::printable(shape->text, 60) +
+      throw Error(what + ": shape " + internal::printable(shape->text, 60) +
                   " has a negative dimension " + std::to_string(d.integer));
     }
     zero = zero || d.integer == 0;
@@ -686,32 +678,53 @@ Tensor parse_npy(std::span<const std::byte> bytes, const ReadLimits& limits,
   return t;
 }
 
-Tensor read_npy(const std::string& path, const ReadLimits& limits) {
+struct NpyReader::Impl {
+  std::string path;
+  int fd = -1;
+  NpyHeader header;
+};
+
+NpyReader::NpyReader(const std::string& path, const ReadLimits& limits)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->path = path;
   uint64_t total = 0;
-  const int fd = detail::open_regular_file(path, &total);
-  struct Closer {
-    int fd;
-    ~Closer() { detail::close_fd(fd); }
-  } closer{fd};
-  // The preamble, then the header it announces (bounded by kMaxHeaderLen and
-  // the file size), then the data.
-  std::vector<std::byte> prefix(
-      static_cast<std::size_t>(total < 12 ? total : 12));
-  detail::pread_exact(fd, prefix.data(), prefix.size(), 0, path);
-  const NpyPreamble pre = ParsePreamble(prefix, total, path);
-  prefix.resize(static_cast<std::size_t>(pre.header_start + pre.header_len));
-  detail::pread_exact(fd, prefix.data(), prefix.size(), 0, path);
-  const NpyHeader h = ParseNpyHeader(prefix, total, path);
-  CheckData(h, total - h.data_offset, limits, path);
+  impl_->fd = internal::open_regular_file(path, &total);
+  try {
+    // The preamble, then the header it announces (bounded by kMaxHeaderLen
+    // and the file size); the data is only checked against the header here.
+    std::vector<std::byte> prefix(static_cast<std::size_t>(total < 12 ? total : 12));
+    internal::pread_exact(impl_->fd, prefix.data(), prefix.size(), 0, path);
+    const NpyPreamble pre = ParsePreamble(prefix, total, path);
+    prefix.resize(static_cast<std::size_t>(pre.header_start + pre.header_len));
+    internal::pread_exact(impl_->fd, prefix.data(), prefix.size(), 0, path);
+    impl_->header = ParseNpyHeader(prefix, total, path);
+    CheckData(impl_->header, total - impl_->header.data_offset, limits, path);
+  } catch (...) {
+    internal::close_fd(impl_->fd);
+    throw;
+  }
+}
+
+NpyReader::~NpyReader() { internal::close_fd(impl_->fd); }
+
+DType NpyReader::dtype() const { return impl_->header.dtype; }
+const Shape& NpyReader::shape() const { return impl_->header.shape; }
+
+Tensor NpyReader::read() const {
+  const NpyHeader& h = impl_->header;
   Tensor t(h.dtype, h.shape);
   if (!h.fortran || SqueezeOnes(h.shape).size() <= 1) {
-    detail::pread_exact(fd, t.data(), h.nbytes, h.data_offset, path);
+    internal::pread_exact(impl_->fd, t.data(), h.nbytes, h.data_offset, impl_->path);
   } else {
     std::unique_ptr<std::byte[]> raw(new std::byte[h.nbytes]);
-    detail::pread_exact(fd, raw.get(), h.nbytes, h.data_offset, path);
+    internal::pread_exact(impl_->fd, raw.get(), h.nbytes, h.data_offset, impl_->path);
     StoreData(h, raw.get(), t);
   }
   return t;
+}
+
+Tensor read_npy(const std::string& path, const ReadLimits& limits) {
+  return NpyReader(path, limits).read();
 }
 
 std::vector<std::byte> encode_npy(const Tensor& t) {
@@ -728,7 +741,7 @@ void write_npy(const std::string& path, const Tensor& t) {
   const std::span<const std::byte> parts[2] = {
       std::as_bytes(std::span<const char>(header.data(), header.size())),
       std::span<const std::byte>(t.data(), t.nbytes())};
-  detail::write_file_atomically_parts(path, parts);
+  internal::write_file_atomically_parts(path, parts);
 }
 
 }  // namespace initcheck

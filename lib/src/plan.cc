@@ -20,6 +20,7 @@
 #include <string>
 
 #include "initcheck/error.h"
+#include "initcheck/fans.h"
 #include "initcheck/fill.h"
 #include "initcheck/gain.h"
 
@@ -66,131 +67,163 @@ void RequireRank(const std::string& name, const Geometry& g,
               shape_string(g.shape));
 }
 
+// Keras/JAX variance_scaling: v = scale / max(1, n), n from `mode`.
+FillPlan VarianceScaling(double scale, const std::string& mode,
+                         const std::string& dist, double fi, double fo) {
+  double fan = fi;
+  if (mode == "fan_out") fan = fo;
+  if (mode == "fan_avg") fan = (fi + fo) / 2.0;
+  if (mode == "fan_geo_avg") fan = std::sqrt(fi * fo);
+  const double v = scale / std::max(1.0, fan);
+  if (dist == "uniform") return Uniform(std::sqrt(3.0 * v));
+  if (dist == "untruncated_normal") return Normal(0, std::sqrt(v));
+  const double sd = std::sqrt(v) / kTruncStd2;
+  return Truncated(0, sd, -2 * sd, 2 * sd);
+}
+
+FillPlan Constant(double value) {
+  FillPlan p;
+  p.kind = FillPlan::Kind::kConstant;
+  p.value = value;
+  return p;
+}
+
+FillPlan Bounded(double low, double high) {
+  FillPlan p;
+  p.kind = FillPlan::Kind::kUniform;
+  p.low = low;
+  p.high = high;
+  return p;
+}
+
+FillPlan Eye(const std::string& name, const Geometry& g, double value) {
+  RequireRank(name, g, {2});
+  FillPlan p;
+  p.kind = FillPlan::Kind::kEye;
+  p.value = value;
+  p.rows = g.shape[0];
+  p.cols = g.shape[1];
+  return p;
+}
+
+FillPlan Orthogonal(const Geometry& g, double gain) {
+  FillPlan p;
+  p.kind = FillPlan::Kind::kOrthogonal;
+  p.gain = gain;
+  if (g.shape.size() < 2) {
+    throw Error("orthogonal needs a weight of rank >= 2, got shape " +
+                shape_string(g.shape));
+  }
+  const int64_t numel = shape_numel(g.shape);
+  if (g.layout == Layout::kTorch) {
+    p.rows = g.shape.front();
+    p.cols = numel / p.rows;
+  } else {
+    p.cols = g.shape.back();
+    p.rows = numel / p.cols;
+  }
+  return p;
+}
+
+FillPlan Dirac(const Geometry& g, double groups) {
+  RequireRank("dirac", g, {3, 4, 5});
+  if (g.layout != Layout::kTorch) {
+    throw Error("dirac expects a torch-layout [out, in, *k] weight; use "
+                "--layout torch");
+  }
+  FillPlan p;
+  p.kind = FillPlan::Kind::kDirac;
+  p.groups = static_cast<int64_t>(groups);
+  if (g.shape[0] % p.groups != 0) {
+    throw Error("dirac: groups=" + std::to_string(p.groups) +
+                " does not divide the output channels " + std::to_string(g.shape[0]));
+  }
+  return p;
+}
+
+FillPlan Sparse(const Geometry& g, double sparsity, double std) {
+  RequireRank("sparse", g, {2});
+  FillPlan p;
+  p.kind = FillPlan::Kind::kSparse;
+  p.sparsity = sparsity;
+  p.std = std;
+  p.rows = g.shape[0];
+  p.cols = g.shape[1];
+  return p;
+}
+
+FillPlan DeltaOrthogonal(const Geometry& g, double scale) {
+  RequireRank("delta_orthogonal", g, {3, 4, 5});
+  if (g.layout == Layout::kTorch) {
+    throw Error("delta_orthogonal expects a keras/jax-layout [*k, in, out] "
+                "weight; use --layout jax");
+  }
+  FillPlan p;
+  p.kind = FillPlan::Kind::kDeltaOrthogonal;
+  p.gain = scale;
+  p.rows = g.shape[g.shape.size() - 2];
+  p.cols = g.shape.back();
+  if (p.rows > p.cols) {
+    throw Error("delta_orthogonal needs in <= out, got in=" + std::to_string(p.rows) +
+                ", out=" + std::to_string(p.cols));
+  }
+  return p;
+}
+
+// The plan of one scheme: lib's formula for each SchemeId.
+FillPlan PlanOf(const Scheme& s, const Geometry& g, double fi, double fo) {
+  using Id = SchemeId;
+  auto kaiming_std = [&] {
+    const double gain = calculate_gain(s.word("nonlinearity"), s.number("a"));
+    return gain / std::sqrt(s.word("mode") == "fan_in" ? fi : fo);
+  };
+  switch (s.id()) {
+    case Id::kZeros: return Constant(0.0);
+    case Id::kOnes: return Constant(1.0);
+    case Id::kConstant: return Constant(s.number("value"));
+    case Id::kUniform: return Bounded(s.number("a"), s.number("b"));
+    case Id::kRandomUniform: return Bounded(s.number("minval"), s.number("maxval"));
+    case Id::kNormal: return Normal(s.number("mean"), s.number("std"));
+    case Id::kRandomNormal: return Normal(s.number("mean"), s.number("stddev"));
+    case Id::kTruncNormal:
+      return Truncated(s.number("mean"), s.number("std"), s.number("a"), s.number("b"));
+    case Id::kTruncatedNormal: {
+      const double m = s.number("mean"), sd = s.number("stddev");
+      return Truncated(m, sd, m - 2 * sd, m + 2 * sd);
+    }
+    case Id::kXavierUniform:
+      return Uniform(s.number("gain") * std::sqrt(6.0 / (fi + fo)));
+    case Id::kXavierNormal: return Normal(0, s.number("gain") * std::sqrt(2.0 / (fi + fo)));
+    case Id::kKaimingUniform: return Uniform(std::sqrt(3.0) * kaiming_std());
+    case Id::kKaimingNormal: return Normal(0, kaiming_std());
+    case Id::kVarianceScaling:
+      return VarianceScaling(s.number("scale"), s.word("mode"), s.word("distribution"),
+                             fi, fo);
+    case Id::kGlorotUniform: return VarianceScaling(1, "fan_avg", "uniform", fi, fo);
+    case Id::kGlorotNormal: return VarianceScaling(1, "fan_avg", "truncated_normal", fi, fo);
+    case Id::kHeUniform: return VarianceScaling(2, "fan_in", "uniform", fi, fo);
+    case Id::kHeNormal: return VarianceScaling(2, "fan_in", "truncated_normal", fi, fo);
+    case Id::kLecunUniform: return VarianceScaling(1, "fan_in", "uniform", fi, fo);
+    case Id::kLecunNormal: return VarianceScaling(1, "fan_in", "truncated_normal", fi, fo);
+    case Id::kOrthogonal: return Orthogonal(g, s.number("gain"));
+    case Id::kEye: return Eye("eye", g, 1.0);
+    case Id::kIdentity: return Eye("identity", g, s.number("gain"));
+    case Id::kDirac: return Dirac(g, s.number("groups"));
+    case Id::kSparse: return Sparse(g, s.number("sparsity"), s.number("std"));
+    case Id::kDeltaOrthogonal: return DeltaOrthogonal(g, s.number("scale"));
+  }
+  throw Error("plan_fill: scheme '" + s.name() + "' is not implemented");
+}
+
 }  // namespace
 
 FillPlan plan_fill(const Scheme& s, const Geometry& g) {
   validate_geometry(g);
-  const std::string& n = s.name();
   std::optional<Fans> fans;
   if (s.spec().uses_fans) fans = compute_fans(g);
   const double fi = fans ? static_cast<double>(fans->fan_in) : 0;
   const double fo = fans ? static_cast<double>(fans->fan_out) : 0;
-
-  FillPlan p;
-  if (n == "zeros" || n == "ones" || n == "constant") {
-    p.kind = FillPlan::Kind::kConstant;
-    p.value = n == "zeros" ? 0.0 : n == "ones" ? 1.0 : s.number("value");
-  } else if (n == "uniform") {
-    p.kind = FillPlan::Kind::kUniform;
-    p.low = s.number("a");
-    p.high = s.number("b");
-  } else if (n == "random_uniform") {
-    p.kind = FillPlan::Kind::kUniform;
-    p.low = s.number("minval");
-    p.high = s.number("maxval");
-  } else if (n == "normal") {
-    p = Normal(s.number("mean"), s.number("std"));
-  } else if (n == "random_normal") {
-    p = Normal(s.number("mean"), s.number("stddev"));
-  } else if (n == "trunc_normal") {
-    p = Truncated(s.number("mean"), s.number("std"), s.number("a"), s.number("b"));
-  } else if (n == "truncated_normal") {
-    const double m = s.number("mean"), sd = s.number("stddev");
-    p = Truncated(m, sd, m - 2 * sd, m + 2 * sd);
-  } else if (n == "xavier_uniform") {
-    p = Uniform(s.number("gain") * std::sqrt(6.0 / (fi + fo)));
-  } else if (n == "xavier_normal") {
-    p = Normal(0, s.number("gain") * std::sqrt(2.0 / (fi + fo)));
-  } else if (n == "kaiming_uniform" || n == "kaiming_normal") {
-    const double gain = calculate_gain(s.word("nonlinearity"), s.number("a"));
-    const double fan = s.word("mode") == "fan_in" ? fi : fo;
-    const double std = gain / std::sqrt(fan);
-    p = n == "kaiming_uniform" ? Uniform(std::sqrt(3.0) * std) : Normal(0, std);
-  } else if (n == "variance_scaling" || n == "glorot_uniform" ||
-             n == "glorot_normal" || n == "he_uniform" || n == "he_normal" ||
-             n == "lecun_uniform" || n == "lecun_normal") {
-    double scale = 1.0;
-    std::string mode = "fan_in", dist = "truncated_normal";
-    if (n == "variance_scaling") {
-      scale = s.number("scale");
-      mode = s.word("mode");
-      dist = s.word("distribution");
-    } else {
-      if (n.rfind("glorot", 0) == 0) mode = "fan_avg";
-      if (n.rfind("he", 0) == 0) scale = 2.0;
-      if (n.size() > 8 && n.substr(n.size() - 8) == "_uniform") dist = "uniform";
-    }
-    double fan = fi;
-    if (mode == "fan_out") fan = fo;
-    if (mode == "fan_avg") fan = (fi + fo) / 2.0;
-    if (mode == "fan_geo_avg") fan = std::sqrt(fi * fo);
-    const double v = scale / std::max(1.0, fan);
-    if (dist == "uniform") {
-      p = Uniform(std::sqrt(3.0 * v));
-    } else if (dist == "untruncated_normal") {
-      p = Normal(0, std::sqrt(v));
-    } else {
-      const double sd = std::sqrt(v) / kTruncStd2;
-      p = Truncated(0, sd, -2 * sd, 2 * sd);
-    }
-  } else if (n == "orthogonal") {
-    p.kind = FillPlan::Kind::kOrthogonal;
-    p.gain = s.number("gain");
-    if (g.shape.size() < 2) {
-      throw Error("orthogonal needs a weight of rank >= 2, got shape " +
-                  shape_string(g.shape));
-    }
-    const int64_t numel = shape_numel(g.shape);
-    if (g.layout == Layout::kTorch) {
-      p.rows = g.shape.front();
-      p.cols = numel / p.rows;
-    } else {
-      p.cols = g.shape.back();
-      p.rows = numel / p.cols;
-    }
-  } else if (n == "eye" || n == "identity") {
-    RequireRank(n, g, {2});
-    p.kind = FillPlan::Kind::kEye;
-    p.value = n == "eye" ? 1.0 : s.number("gain");
-    p.rows = g.shape[0];
-    p.cols = g.shape[1];
-  } else if (n == "dirac") {
-    RequireRank(n, g, {3, 4, 5});
-    if (g.layout != Layout::kTorch) {
-      throw Error("dirac expects a torch-layout [out, in, *k] weight; use "
-                  "--layout torch");
-    }
-    p.kind = FillPlan::Kind::kDirac;
-    p.groups = static_cast<int64_t>(s.number("groups"));
-    if (g.shape[0] % p.groups != 0) {
-      throw Error("dirac: groups=" + std::to_string(p.groups) +
-                  " does not divide the output channels " +
-                  std::to_string(g.shape[0]));
-    }
-  } else if (n == "sparse") {
-    RequireRank(n, g, {2});
-    p.kind = FillPlan::Kind::kSparse;
-    p.sparsity = s.number("sparsity");
-    p.std = s.number("std");
-    p.rows = g.shape[0];
-    p.cols = g.shape[1];
-  } else if (n == "delta_orthogonal") {
-    RequireRank(n, g, {3, 4, 5});
-    if (g.layout == Layout::kTorch) {
-      throw Error("delta_orthogonal expects a keras/jax-layout [*k, in, out] "
-                  "weight; use --layout jax");
-    }
-    p.kind = FillPlan::Kind::kDeltaOrthogonal;
-    p.gain = s.number("scale");
-    p.rows = g.shape[g.shape.size() - 2];
-    p.cols = g.shape.back();
-    if (p.rows > p.cols) {
-      throw Error("delta_orthogonal needs in <= out, got in=" +
-                  std::to_string(p.rows) + ", out=" + std::to_string(p.cols));
-    }
-  } else {
-    throw Error("plan_fill: scheme '" + n + "' is not implemented");
-  }
+  FillPlan p = PlanOf(s, g, fi, fo);
   p.fans = fans;
   if (p.kind == FillPlan::Kind::kUniform &&
       !(std::isfinite(p.low) && std::isfinite(p.high) && p.low < p.high)) {

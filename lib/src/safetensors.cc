@@ -32,22 +32,14 @@
 #include <vector>
 
 #include "initcheck/error.h"
+#include "initcheck/internal/text.h"
 #include "initcheck/io.h"
+#include "io_internal.h"
 
 static_assert(std::endian::native == std::endian::little,
               "initcheck reads and writes little-endian data in place");
 
 namespace initcheck {
-namespace detail {
-// Defined in io_util.cc.
-void write_file_atomically_parts(
-    const std::string& path, std::span<const std::span<const std::byte>> parts);
-int open_regular_file(const std::string& path, uint64_t* size);
-void pread_exact(int fd, std::byte* dst, uint64_t n, uint64_t offset,
-                 const std::string& path);
-void close_fd(int fd);
-std::string printable(std::string_view s, std::size_t max_chars);
-}  // namespace detail
 
 namespace {
 
@@ -100,7 +92,7 @@ std::string_view StName(DType t) {
 // Built with += (GCC 12 warns falsely on "'" + std::string, bug 105651).
 std::string Quote(std::string_view s) {
   std::string q = "'";
-  q += detail::printable(s, 80);
+  q += internal::printable(s, 80);
   q += "'";
   return q;
 }
@@ -223,7 +215,7 @@ json ParseJson(std::string_view text, const std::string& what) {
       if (close != std::string::npos) msg = msg.substr(close + 2);
     }
     throw Error(what + ": safetensors header is not valid JSON: " +
-                detail::printable(msg, 200));
+                internal::printable(msg, 200));
   }
   return j;
 }
@@ -239,7 +231,7 @@ uint64_t NonNegative(const json& v, const std::string& prefix,
                 std::to_string(v.get<int64_t>()) + ")");
   }
   throw Error(prefix + role + " must be a non-negative integer, got " +
-              detail::printable(v.dump(), 40));
+              internal::printable(v.dump(), 40));
 }
 
 SafetensorsEntry ParseEntry(const std::string& name, const json& v,
@@ -265,7 +257,7 @@ SafetensorsEntry ParseEntry(const std::string& name, const json& v,
   const json& dt = v.at("dtype");
   if (!dt.is_string()) {
     throw Error(prefix + "\"dtype\" must be a string, got " +
-                detail::printable(dt.dump(), 40));
+                internal::printable(dt.dump(), 40));
   }
   e.dtype_name = dt.get<std::string>();
   const StDtype* st = FindDtype(e.dtype_name);
@@ -282,7 +274,7 @@ SafetensorsEntry ParseEntry(const std::string& name, const json& v,
   if (!shape.is_array()) {
     throw Error(prefix +
                 "\"shape\" must be an array of non-negative integers, got " +
-                detail::printable(shape.dump(), 40));
+                internal::printable(shape.dump(), 40));
   }
   bool zero = false;
   for (const json& d : shape) {
@@ -298,7 +290,7 @@ SafetensorsEntry ParseEntry(const std::string& name, const json& v,
   const json& off = v.at("data_offsets");
   if (!off.is_array() || off.size() != 2) {
     throw Error(prefix + "\"data_offsets\" must be [begin, end], got " +
-                detail::printable(off.dump(), 40));
+                internal::printable(off.dump(), 40));
   }
   e.begin = NonNegative(off[0], prefix, "data_offsets begin");
   e.end = NonNegative(off[1], prefix, "data_offsets end");
@@ -526,23 +518,23 @@ SafetensorsReader::SafetensorsReader(const std::string& path,
                                      const ReadLimits& limits)
     : path_(path), limits_(limits) {
   uint64_t size = 0;
-  const int fd = detail::open_regular_file(path, &size);
+  const int fd = internal::open_regular_file(path, &size);
   try {
     std::vector<std::byte> prefix(
         static_cast<std::size_t>(size < 8 ? size : 8));
-    detail::pread_exact(fd, prefix.data(), prefix.size(), 0, path);
+    internal::pread_exact(fd, prefix.data(), prefix.size(), 0, path);
     const uint64_t n = HeaderLength(prefix, size, path);
     prefix.resize(static_cast<std::size_t>(8 + n));
-    detail::pread_exact(fd, prefix.data() + 8, n, 8, path);
+    internal::pread_exact(fd, prefix.data() + 8, n, 8, path);
     header_ = parse_safetensors_header(prefix, size, path);
   } catch (...) {
-    detail::close_fd(fd);
+    internal::close_fd(fd);
     throw;
   }
   fd_ = fd;
 }
 
-SafetensorsReader::~SafetensorsReader() { detail::close_fd(fd_); }
+SafetensorsReader::~SafetensorsReader() { internal::close_fd(fd_); }
 
 Tensor SafetensorsReader::read(const SafetensorsEntry& entry) const {
   // The entries tile the data section (validated), so it ends where the
@@ -551,7 +543,7 @@ Tensor SafetensorsReader::read(const SafetensorsEntry& entry) const {
       header_.entries.empty() ? 0 : header_.entries.back().end;
   CheckReadable(entry, data_size, limits_, path_);
   Tensor t(*entry.dtype, entry.shape);
-  detail::pread_exact(fd_, t.data(), entry.end - entry.begin,
+  internal::pread_exact(fd_, t.data(), entry.end - entry.begin,
                       header_.data_start + entry.begin, path_);
   return t;
 }
@@ -611,7 +603,7 @@ void write_safetensors(
                                                    AsBytes(header)};
   for (const auto& [name, t] : tensors)
     parts.emplace_back(t->data(), t->nbytes());
-  detail::write_file_atomically_parts(path, parts);
+  internal::write_file_atomically_parts(path, parts);
 }
 
 }  // namespace initcheck

@@ -10,7 +10,6 @@
 #include <string>
 
 #include "initcheck/error.h"
-#include "initcheck/gain.h"
 
 namespace initcheck {
 namespace {
@@ -19,9 +18,11 @@ using std::string;
 using std::string_view;
 
 ParamSpec Num(string_view key, std::optional<double> def, string_view help,
-              std::vector<string_view> aliases = {}) {
+              std::vector<string_view> aliases = {},
+              ParamDomain domain = ParamDomain::kReal) {
   ParamSpec p;
   p.key = key;
+  p.domain = domain;
   p.default_number = def;
   p.help = help;
   p.aliases = std::move(aliases);
@@ -33,163 +34,201 @@ ParamSpec Word(string_view key, string_view def,
   ParamSpec p;
   p.key = key;
   p.is_word = true;
+  p.domain = ParamDomain::kWord;
   p.default_word = def;
   p.choices = std::move(choices);
   p.help = help;
   return p;
 }
 
+void Require(bool ok, const string& message) {
+  if (!ok) throw Error(message);
+}
+
+// Parameter checks beyond "a finite number / a valid word", one per scheme
+// that needs them (SchemeSpec::validate).
+void Positive(const Scheme& s, string_view k) {
+  Require(s.number(k) > 0, s.name() + ": " + string(k) + " must be > 0, got " +
+                               format_number(s.number(k)));
+}
+
+void LessThan(const Scheme& s, string_view lo, string_view hi) {
+  Require(s.number(lo) < s.number(hi),
+          s.name() + ": " + string(lo) + " must be < " + string(hi) + ", got " +
+              string(lo) + "=" + format_number(s.number(lo)) + ", " + string(hi) +
+              "=" + format_number(s.number(hi)));
+}
+
+void ValidateNormal(const Scheme& s) {
+  Require(s.number("std") > 0, "normal: std must be > 0, got " +
+                                   format_number(s.number("std")) +
+                                   " (for a constant use constant(value=...))");
+}
+
+void ValidateTruncNormal(const Scheme& s) {
+  Positive(s, "std");
+  LessThan(s, "a", "b");
+  const double alpha = (s.number("a") - s.number("mean")) / s.number("std");
+  const double beta = (s.number("b") - s.number("mean")) / s.number("std");
+  Require(alpha < 10 && beta > -10,
+          "trunc_normal: [a, b] lies more than 10 std from the mean ((a - "
+          "mean)/std = " + format_number(alpha) + ", (b - mean)/std = " +
+              format_number(beta) +
+              "); the truncated distribution is numerically degenerate");
+}
+
+void ValidateDirac(const Scheme& s) {
+  const double g = s.number("groups");
+  Require(g >= 1 && g == std::floor(g) && g <= 1e9,
+          "dirac: groups must be a positive integer, got " + format_number(g));
+}
+
+void ValidateSparse(const Scheme& s) {
+  const double sp = s.number("sparsity");
+  Require(sp >= 0 && sp <= 1,
+          "sparse: sparsity must be in [0, 1], got " + format_number(sp));
+  Positive(s, "std");
+}
+
 std::vector<SchemeSpec> BuildSpecs() {
+  using Id = SchemeId;
+  const auto kPos = ParamDomain::kPositive;
   const auto kPt = Convention::kPyTorch;
   const auto kK = Convention::kKeras;
   const std::vector<string_view> kFanModes = {"fan_in", "fan_out"};
-  ParamSpec nonlin =
+  const ParamSpec nonlin =
       Word("nonlinearity", "leaky_relu", {}, "the activation after this layer");
+  const ParamSpec slope =
+      Num("a", 0.0, "negative slope of leaky_relu (used only with it)");
+  const ParamSpec fan_mode = Word("mode", "fan_in", kFanModes, "which fan to scale by");
+  const ParamSpec gain = Num("gain", 1.0, "scaling factor", {}, kPos);
+  auto positive_gain = [](const Scheme& s) { Positive(s, "gain"); };
   return {
-      {"zeros", kPt, {}, false, "all 0", "torch.nn.init.zeros_"},
-      {"ones", kPt, {}, false, "all 1", "torch.nn.init.ones_"},
-      {"constant",
-       kPt,
-       {Num("value", 0.0, "the constant", {"val"})},
-       false,
-       "all equal to value",
-       "torch.nn.init.constant_, keras.initializers.Constant"},
-      {"uniform",
-       kPt,
-       {Num("a", 0.0, "lower bound"), Num("b", 1.0, "upper bound")},
-       false,
-       "U[a, b)",
-       "torch.nn.init.uniform_"},
-      {"normal",
-       kPt,
-       {Num("mean", 0.0, "mean"), Num("std", 1.0, "standard deviation")},
-       false,
-       "N(mean, std^2)",
-       "torch.nn.init.normal_"},
-      {"trunc_normal",
-       kPt,
-       {Num("mean", 0.0, "mean of the parent normal"),
-        Num("std", 1.0, "std of the parent normal"),
-        Num("a", -2.0, "lower cut (absolute, not in std units)"),
-        Num("b", 2.0, "upper cut (absolute)")},
-       false,
-       "N(mean, std^2) restricted to [a, b]; a, b absolute, as PyTorch",
-       "torch.nn.init.trunc_normal_"},
-      {"xavier_uniform",
-       kPt,
-       {Num("gain", 1.0, "scaling factor")},
-       true,
-       "U(-b, b), b = gain sqrt(6 / (fan_in + fan_out))",
-       "Glorot & Bengio (2010), AISTATS; torch.nn.init.xavier_uniform_"},
-      {"xavier_normal",
-       kPt,
-       {Num("gain", 1.0, "scaling factor")},
-       true,
-       "N(0, std^2), std = gain sqrt(2 / (fan_in + fan_out))",
-       "Glorot & Bengio (2010); torch.nn.init.xavier_normal_"},
-      {"kaiming_uniform",
-       kPt,
-       {Num("a", 0.0, "negative slope of leaky_relu (used only with it)"),
-        Word("mode", "fan_in", kFanModes, "which fan to scale by"), nonlin},
-       true,
-       "U(-b, b), b = sqrt(3) gain / sqrt(fan_mode), gain = "
-       "calculate_gain(nonlinearity, a)",
-       "He et al. (2015), ICCV; torch.nn.init.kaiming_uniform_"},
-      {"kaiming_normal",
-       kPt,
-       {Num("a", 0.0, "negative slope of leaky_relu (used only with it)"),
-        Word("mode", "fan_in", kFanModes, "which fan to scale by"), nonlin},
-       true,
-       "N(0, std^2), std = gain / sqrt(fan_mode), gain = "
-       "calculate_gain(nonlinearity, a)",
-       "He et al. (2015); torch.nn.init.kaiming_normal_"},
-      {"orthogonal",
-       kPt,
-       {Num("gain", 1.0, "scaling factor")},
-       false,
-       "gain Q, Q Haar-distributed with orthonormal rows or columns; torch: "
-       "rows = dim 0; keras/jax: columns = last dim",
-       "Saxe et al. (2014), ICLR; torch.nn.init.orthogonal_, "
-       "keras.initializers.Orthogonal"},
-      {"eye", kPt, {}, false, "the identity matrix (2-D)",
-       "torch.nn.init.eye_"},
-      {"dirac",
-       kPt,
-       {Num("groups", 1.0, "number of conv groups")},
-       false,
-       "identity-preserving conv kernel (3-, 4-, 5-D, torch layout)",
-       "torch.nn.init.dirac_"},
-      {"sparse",
-       kPt,
-       {Num("sparsity", std::nullopt, "fraction of each column set to zero"),
-        Num("std", 0.01, "std of the non-zero values")},
-       false,
-       "N(0, std^2) with ceil(sparsity rows) zeros per column (2-D)",
-       "Martens (2010), ICML; torch.nn.init.sparse_"},
-      {"glorot_uniform", kK, {}, true,
-       "U(-l, l), l = sqrt(6 / (fan_in + fan_out))",
-       "Glorot & Bengio (2010); keras.initializers.GlorotUniform"},
-      {"glorot_normal", kK, {}, true,
-       "truncated normal (+-2 sigma) with variance 2 / (fan_in + fan_out)",
-       "Glorot & Bengio (2010); keras.initializers.GlorotNormal"},
-      {"he_uniform", kK, {}, true, "U(-l, l), l = sqrt(6 / fan_in)",
-       "He et al. (2015); keras.initializers.HeUniform"},
-      {"he_normal", kK, {}, true,
-       "truncated normal (+-2 sigma) with variance 2 / fan_in",
-       "He et al. (2015); keras.initializers.HeNormal"},
-      {"lecun_uniform", kK, {}, true, "U(-l, l), l = sqrt(3 / fan_in)",
-       "LeCun et al. (1998), Efficient BackProp; "
-       "keras.initializers.LecunUniform"},
-      {"lecun_normal", kK, {}, true,
-       "truncated normal (+-2 sigma) with variance 1 / fan_in",
-       "LeCun et al. (1998); keras.initializers.LecunNormal"},
-      {"variance_scaling",
-       kK,
-       {Num("scale", 1.0, "variance multiplier"),
-        Word("mode", "fan_in", {"fan_in", "fan_out", "fan_avg", "fan_geo_avg"},
-             "n = fan_in, fan_out, (fan_in + fan_out)/2 or sqrt(fan_in "
-             "fan_out)"),
-        Word("distribution", "truncated_normal",
-             {"truncated_normal", "untruncated_normal", "uniform"},
-             "the distribution with variance scale / n")},
-       true,
-       "variance scale / n: truncated normal (+-2 sigma, parent std "
-       "sqrt(scale/n) / 0.87962566103423978), normal, or U(-l, l) with l = "
-       "sqrt(3 scale / n)",
-       "keras.initializers.VarianceScaling, jax.nn.initializers."
-       "variance_scaling"},
-      {"truncated_normal",
-       kK,
-       {Num("mean", 0.0, "mean"),
-        Num("stddev", 0.05, "std of the parent normal")},
-       false,
-       "N(mean, stddev^2) restricted to mean +- 2 stddev",
-       "keras.initializers.TruncatedNormal"},
-      {"random_normal",
-       kK,
-       {Num("mean", 0.0, "mean"), Num("stddev", 0.05, "standard deviation")},
-       false,
-       "N(mean, stddev^2)",
-       "keras.initializers.RandomNormal"},
-      {"random_uniform",
-       kK,
-       {Num("minval", -0.05, "lower bound"), Num("maxval", 0.05, "upper bound")},
-       false,
-       "U[minval, maxval)",
-       "keras.initializers.RandomUniform"},
-      {"identity",
-       kK,
-       {Num("gain", 1.0, "multiplier")},
-       false,
-       "gain times the identity matrix (2-D)",
-       "keras.initializers.Identity"},
-      {"delta_orthogonal",
-       kK,
-       {Num("scale", 1.0, "multiplier")},
-       false,
-       "zeros except the centre tap, scale Q with Q (in, out) orthogonal "
-       "(3-, 4-, 5-D, keras/jax layout, in <= out)",
-       "Xiao et al. (2018), ICML; jax.nn.initializers.delta_orthogonal"},
+      {.id = Id::kZeros, .name = "zeros", .convention = kPt,
+       .summary = "all 0", .reference = "torch.nn.init.zeros_"},
+      {.id = Id::kOnes, .name = "ones", .convention = kPt,
+       .summary = "all 1", .reference = "torch.nn.init.ones_"},
+      {.id = Id::kConstant, .name = "constant", .convention = kPt,
+       .params = {Num("value", 0.0, "the constant", {"val"})},
+       .summary = "all equal to value",
+       .reference = "torch.nn.init.constant_, keras.initializers.Constant"},
+      {.id = Id::kUniform, .name = "uniform", .convention = kPt,
+       .params = {Num("a", 0.0, "lower bound"), Num("b", 1.0, "upper bound")},
+       .summary = "U[a, b)", .reference = "torch.nn.init.uniform_",
+       .validate = [](const Scheme& s) { LessThan(s, "a", "b"); }},
+      {.id = Id::kNormal, .name = "normal", .convention = kPt,
+       .params = {Num("mean", 0.0, "mean"), Num("std", 1.0, "standard deviation", {}, kPos)},
+       .summary = "N(mean, std^2)", .reference = "torch.nn.init.normal_",
+       .validate = ValidateNormal},
+      {.id = Id::kTruncNormal, .name = "trunc_normal", .convention = kPt,
+       .params = {Num("mean", 0.0, "mean of the parent normal"),
+                  Num("std", 1.0, "std of the parent normal", {}, kPos),
+                  Num("a", -2.0, "lower cut (absolute, not in std units)"),
+                  Num("b", 2.0, "upper cut (absolute)")},
+       .summary = "N(mean, std^2) restricted to [a, b]; a, b absolute, as PyTorch",
+       .reference = "torch.nn.init.trunc_normal_",
+       .validate = ValidateTruncNormal},
+      {.id = Id::kXavierUniform, .name = "xavier_uniform", .convention = kPt,
+       .params = {gain}, .uses_fans = true,
+       .summary = "U(-b, b), b = gain sqrt(6 / (fan_in + fan_out))",
+       .reference = "Glorot & Bengio (2010), AISTATS; torch.nn.init.xavier_uniform_",
+       .validate = positive_gain},
+      {.id = Id::kXavierNormal, .name = "xavier_normal", .convention = kPt,
+       .params = {gain}, .uses_fans = true,
+       .summary = "N(0, std^2), std = gain sqrt(2 / (fan_in + fan_out))",
+       .reference = "Glorot & Bengio (2010); torch.nn.init.xavier_normal_",
+       .validate = positive_gain},
+      {.id = Id::kKaimingUniform, .name = "kaiming_uniform", .convention = kPt,
+       .params = {slope, fan_mode, nonlin}, .uses_fans = true,
+       .summary = "U(-b, b), b = sqrt(3) gain / sqrt(fan_mode), gain = "
+                  "calculate_gain(nonlinearity, a)",
+       .reference = "He et al. (2015), ICCV; torch.nn.init.kaiming_uniform_"},
+      {.id = Id::kKaimingNormal, .name = "kaiming_normal", .convention = kPt,
+       .params = {slope, fan_mode, nonlin}, .uses_fans = true,
+       .summary = "N(0, std^2), std = gain / sqrt(fan_mode), gain = "
+                  "calculate_gain(nonlinearity, a)",
+       .reference = "He et al. (2015); torch.nn.init.kaiming_normal_"},
+      {.id = Id::kOrthogonal, .name = "orthogonal", .convention = kPt,
+       .params = {gain},
+       .summary = "gain Q, Q Haar-distributed with orthonormal rows or columns; "
+                  "torch: rows = dim 0; keras/jax: columns = last dim",
+       .reference = "Saxe et al. (2014), ICLR; torch.nn.init.orthogonal_, "
+                    "keras.initializers.Orthogonal",
+       .validate = positive_gain},
+      {.id = Id::kEye, .name = "eye", .convention = kPt,
+       .summary = "the identity matrix (2-D)", .reference = "torch.nn.init.eye_"},
+      {.id = Id::kDirac, .name = "dirac", .convention = kPt,
+       .params = {Num("groups", 1.0, "number of conv groups", {}, ParamDomain::kPositiveInteger)},
+       .summary = "identity-preserving conv kernel (3-, 4-, 5-D, torch layout)",
+       .reference = "torch.nn.init.dirac_", .validate = ValidateDirac},
+      {.id = Id::kSparse, .name = "sparse", .convention = kPt,
+       .params = {Num("sparsity", std::nullopt, "fraction of each column set to zero", {},
+                      ParamDomain::kUnitInterval),
+                  Num("std", 0.01, "std of the non-zero values", {}, kPos)},
+       .summary = "N(0, std^2) with ceil(sparsity rows) zeros per column (2-D)",
+       .reference = "Martens (2010), ICML; torch.nn.init.sparse_",
+       .validate = ValidateSparse},
+      {.id = Id::kGlorotUniform, .name = "glorot_uniform", .convention = kK,
+       .uses_fans = true, .summary = "U(-l, l), l = sqrt(6 / (fan_in + fan_out))",
+       .reference = "Glorot & Bengio (2010); keras.initializers.GlorotUniform"},
+      {.id = Id::kGlorotNormal, .name = "glorot_normal", .convention = kK,
+       .uses_fans = true,
+       .summary = "truncated normal (+-2 sigma) with variance 2 / (fan_in + fan_out)",
+       .reference = "Glorot & Bengio (2010); keras.initializers.GlorotNormal"},
+      {.id = Id::kHeUniform, .name = "he_uniform", .convention = kK,
+       .uses_fans = true, .summary = "U(-l, l), l = sqrt(6 / fan_in)",
+       .reference = "He et al. (2015); keras.initializers.HeUniform"},
+      {.id = Id::kHeNormal, .name = "he_normal", .convention = kK,
+       .uses_fans = true,
+       .summary = "truncated normal (+-2 sigma) with variance 2 / fan_in",
+       .reference = "He et al. (2015); keras.initializers.HeNormal"},
+      {.id = Id::kLecunUniform, .name = "lecun_uniform", .convention = kK,
+       .uses_fans = true, .summary = "U(-l, l), l = sqrt(3 / fan_in)",
+       .reference = "LeCun et al. (1998), Efficient BackProp; "
+                    "keras.initializers.LecunUniform"},
+      {.id = Id::kLecunNormal, .name = "lecun_normal", .convention = kK,
+       .uses_fans = true,
+       .summary = "truncated normal (+-2 sigma) with variance 1 / fan_in",
+       .reference = "LeCun et al. (1998); keras.initializers.LecunNormal"},
+      {.id = Id::kVarianceScaling, .name = "variance_scaling", .convention = kK,
+       .params = {Num("scale", 1.0, "variance multiplier", {}, kPos),
+                  Word("mode", "fan_in", {"fan_in", "fan_out", "fan_avg", "fan_geo_avg"},
+                       "n = fan_in, fan_out, (fan_in + fan_out)/2 or sqrt(fan_in "
+                       "fan_out)"),
+                  Word("distribution", "truncated_normal",
+                       {"truncated_normal", "untruncated_normal", "uniform"},
+                       "the distribution with variance scale / n")},
+       .uses_fans = true,
+       .summary = "variance scale / n: truncated normal (+-2 sigma, parent std "
+                  "sqrt(scale/n) / 0.87962566103423978), normal, or U(-l, l) with "
+                  "l = sqrt(3 scale / n)",
+       .reference = "keras.initializers.VarianceScaling, "
+                    "jax.nn.initializers.variance_scaling",
+       .validate = [](const Scheme& s) { Positive(s, "scale"); }},
+      {.id = Id::kTruncatedNormal, .name = "truncated_normal", .convention = kK,
+       .params = {Num("mean", 0.0, "mean"),
+                  Num("stddev", 0.05, "std of the parent normal", {}, kPos)},
+       .summary = "N(mean, stddev^2) restricted to mean +- 2 stddev",
+       .reference = "keras.initializers.TruncatedNormal",
+       .validate = [](const Scheme& s) { Positive(s, "stddev"); }},
+      {.id = Id::kRandomNormal, .name = "random_normal", .convention = kK,
+       .params = {Num("mean", 0.0, "mean"), Num("stddev", 0.05, "standard deviation", {}, kPos)},
+       .summary = "N(mean, stddev^2)", .reference = "keras.initializers.RandomNormal",
+       .validate = [](const Scheme& s) { Positive(s, "stddev"); }},
+      {.id = Id::kRandomUniform, .name = "random_uniform", .convention = kK,
+       .params = {Num("minval", -0.05, "lower bound"), Num("maxval", 0.05, "upper bound")},
+       .summary = "U[minval, maxval)", .reference = "keras.initializers.RandomUniform",
+       .validate = [](const Scheme& s) { LessThan(s, "minval", "maxval"); }},
+      {.id = Id::kIdentity, .name = "identity", .convention = kK,
+       .params = {Num("gain", 1.0, "multiplier", {}, kPos)},
+       .summary = "gain times the identity matrix (2-D)",
+       .reference = "keras.initializers.Identity", .validate = positive_gain},
+      {.id = Id::kDeltaOrthogonal, .name = "delta_orthogonal", .convention = kK,
+       .params = {Num("scale", 1.0, "multiplier", {}, kPos)},
+       .summary = "zeros except the centre tap, scale Q with Q (in, out) orthogonal "
+                  "(3-, 4-, 5-D, keras/jax layout, in <= out)",
+       .reference = "Xiao et al. (2018), ICML; jax.nn.initializers.delta_orthogonal",
+       .validate = [](const Scheme& s) { Positive(s, "scale"); }},
   };
 }
 
@@ -500,15 +539,31 @@ void CheckFinite(const string& scheme, string_view key, double v) {
   }
 }
 
-void Require(bool ok, const string& message) {
-  if (!ok) throw Error(message);
-}
-
 }  // namespace
 
 const std::vector<SchemeSpec>& scheme_specs() {
-  static const std::vector<SchemeSpec> specs = BuildSpecs();
+  static const std::vector<SchemeSpec> specs = [] {
+    std::vector<SchemeSpec> v = BuildSpecs();
+    // scheme_spec(id) indexes the table: rows in enumerator order.
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (static_cast<size_t>(v[i].id) != i) std::abort();
+    }
+    return v;
+  }();
   return specs;
+}
+
+const SchemeSpec& scheme_spec(SchemeId id) {
+  return scheme_specs()[static_cast<size_t>(id)];
+}
+
+const std::vector<std::string_view>& nonlinearity_names() {
+  static const std::vector<std::string_view> names = {
+      "linear",           "conv1d",           "conv2d",
+      "conv3d",           "conv_transpose1d", "conv_transpose2d",
+      "conv_transpose3d", "sigmoid",          "tanh",
+      "relu",             "leaky_relu",       "selu"};
+  return names;
 }
 
 const SchemeSpec* find_scheme_spec(std::string_view name) {
@@ -527,7 +582,7 @@ std::string format_number(double x) {
   return std::string(buf, ptr);
 }
 
-const SchemeSpec& Scheme::spec() const { return *find_scheme_spec(name_); }
+const SchemeSpec& Scheme::spec() const { return scheme_spec(id_); }
 
 double Scheme::number(std::string_view key) const {
   const auto& ps = spec().params;
@@ -601,6 +656,7 @@ Scheme Scheme::parse_unchecked(std::string_view text) {
   }
   Scheme s;
   s.name_ = name;
+  s.id_ = find_scheme_spec(name)->id;
   const SchemeSpec& spec = s.spec();
   const auto& ps = spec.params;
   std::vector<std::optional<Value>> given(ps.size());
@@ -737,59 +793,8 @@ Scheme Scheme::parse_unchecked(std::string_view text) {
     s.values_.push_back(*given[j]);
   }
 
-  // Per-scheme value checks.
-  auto num = [&](string_view k) { return s.number(k); };
-  auto positive = [&](string_view k) {
-    Require(num(k) > 0, name + ": " + string(k) + " must be > 0, got " +
-                            format_number(num(k)));
-  };
-  if (name == "uniform") {
-    Require(num("a") < num("b"), "uniform: a must be < b, got a=" +
-                                     format_number(num("a")) +
-                                     ", b=" + format_number(num("b")));
-  } else if (name == "random_uniform") {
-    Require(num("minval") < num("maxval"),
-            "random_uniform: minval must be < maxval, got minval=" +
-                format_number(num("minval")) + ", maxval=" +
-                format_number(num("maxval")));
-  } else if (name == "normal") {
-    Require(num("std") > 0, "normal: std must be > 0, got " +
-                                format_number(num("std")) +
-                                " (for a constant use constant(value=...))");
-  } else if (name == "trunc_normal") {
-    positive("std");
-    Require(num("a") < num("b"), "trunc_normal: a must be < b, got a=" +
-                                     format_number(num("a")) +
-                                     ", b=" + format_number(num("b")));
-    const double alpha = (num("a") - num("mean")) / num("std");
-    const double beta = (num("b") - num("mean")) / num("std");
-    Require(alpha < 10 && beta > -10,
-            "trunc_normal: [a, b] lies more than 10 std from the mean ((a - "
-            "mean)/std = " + format_number(alpha) + ", (b - mean)/std = " +
-                format_number(beta) +
-                "); the truncated distribution is numerically degenerate");
-  } else if (name == "xavier_uniform" || name == "xavier_normal" ||
-             name == "orthogonal" || name == "identity") {
-    positive("gain");
-  } else if (name == "dirac") {
-    const double g = num("groups");
-    Require(g >= 1 && g == std::floor(g) && g <= 1e9,
-            "dirac: groups must be a positive integer, got " + format_number(g));
-  } else if (name == "sparse") {
-    const double sp = num("sparsity");
-    Require(sp >= 0 && sp <= 1,
-            "sparse: sparsity must be in [0, 1], got " + format_number(sp));
-    positive("std");
-  } else if (name == "variance_scaling") {
-    positive("scale");
-  } else if (name == "truncated_normal" || name == "random_normal") {
-    positive("stddev");
-  } else if (name == "delta_orthogonal") {
-    positive("scale");
-  } else if (name == "kaiming_uniform" || name == "kaiming_normal") {
-    // calculate_gain validates the slope (finite) and the name.
-    (void)calculate_gain(s.word("nonlinearity"), num("a"));
-  }
+  // Per-scheme value checks (the table's validate).
+  if (spec.validate != nullptr) spec.validate(s);
   return s;
 }
 

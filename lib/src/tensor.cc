@@ -18,8 +18,8 @@ Tensor::Tensor(DType dtype, Shape shape)
   data_.reset(static_cast<std::byte*>(p));
 }
 
-double Tensor::get(int64_t i) const {
-  switch (dtype_) {
+double TensorView::get(int64_t i) const {
+  switch (dtype) {
     case DType::kF32: return as<float>()[i];
     case DType::kF64: return as<double>()[i];
     case DType::kF16: return f16_to_f32(as<uint16_t>()[i]);
@@ -28,10 +28,15 @@ double Tensor::get(int64_t i) const {
   return 0;
 }
 
-std::vector<double> Tensor::to_double() const {
-  std::vector<double> out(static_cast<std::size_t>(numel_));
-  for (int64_t i = 0; i < numel_; ++i) out[static_cast<std::size_t>(i)] = get(i);
+std::vector<double> TensorView::to_double() const {
+  const int64_t n = numel();
+  std::vector<double> out(static_cast<std::size_t>(n));
+  for (int64_t i = 0; i < n; ++i) out[static_cast<std::size_t>(i)] = get(i);
   return out;
 }
+
+double Tensor::get(int64_t i) const { return view().get(i); }
+
+std::vector<double> Tensor::to_double() const { return view().to_double(); }
 
 }  // namespace initcheck

@@ -7,25 +7,20 @@
 
 #include <cstdio>
 #include <iostream>
-#include <mutex>
+#include <memory>
+#include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "command.h"
 #include "initcheck/error.h"
-#include "initcheck/fill.h"
 #include "initcheck/io.h"
-#include "initcheck/verify/battery.h"
+#include "initcheck/verify/check.h"
 #include "initcheck/verify/format.h"
-#include "initcheck/verify/glob.h"
 #include "progress.h"
 
 namespace initcheck::cli {
 namespace {
-
-using verify::CheckRun;
-using verify::TensorCheck;
 
 struct CheckArgs {
   std::string file;
@@ -42,150 +37,46 @@ struct CheckArgs {
   bool quiet = false;
 };
 
-struct Job {
-  std::string name;  // "" for .npy
-  Scheme scheme;
-  size_t entry = 0;  // safetensors entry index
-};
-
+// Argument parsing and printing only: the checking is verify::check_file.
 void Run(const CheckArgs& a) {
-  if (!(a.alpha > 0 && a.alpha < 1)) {
-    throw Error("--alpha must be in (0, 1), got " + format_number(a.alpha));
-  }
-  const std::string kind = tensor_file_kind(a.file);
-  ReadLimits limits;
-  limits.max_elements = a.max_elements;
-  std::vector<std::pair<std::string, Scheme>> rules;
-  for (const std::string& r : a.rules) {
-    auto [glob, text] = verify::parse_rule(r);
-    rules.emplace_back(glob, Scheme::parse(text));
-  }
-  if (!rules.empty() && (!a.scheme.empty() || !a.tensor.empty())) {
+  if (!a.rules.empty() && (!a.scheme.empty() || !a.tensor.empty())) {
     throw Error("give either SCHEME (with --tensor for a checkpoint) or --rule, not both");
   }
-  if (rules.empty() && a.scheme.empty()) {
+  if (a.rules.empty() && a.scheme.empty()) {
     throw Error("missing SCHEME; e.g. initcheck check " + a.file +
                 " 'kaiming_uniform(a=sqrt(5))', or --rule 'GLOB=SCHEME' for a checkpoint");
   }
+  if (!(a.alpha > 0 && a.alpha < 1)) {
+    throw Error("--alpha must be in (0, 1), got " + format_number(a.alpha));
+  }
+  if ((!a.rules.empty() || !a.tensor.empty()) && tensor_file_kind(a.file) == "npy") {
+    throw Error("a .npy file holds one tensor: give SCHEME only (no --tensor/--rule)");
+  }
+  verify::CheckOptions o;
+  o.alpha = a.alpha;
+  o.battery.independence = !a.no_independence;
+  o.geometry = a.geo.geometry({1, 1});  // validates --layout, --fans, axes combos
+  o.limits.max_elements = a.max_elements;
+  o.threads = a.threads;
   // Parse everything that can be wrong before reading data.
+  std::vector<verify::Rule> rules;
+  for (std::size_t i = 0; i < a.rules.size(); ++i) {
+    rules.push_back(verify::parse_rule_arg(a.rules[i], "--rule " + std::to_string(i + 1)));
+  }
   std::optional<Scheme> scheme;
   if (!a.scheme.empty()) scheme = Scheme::parse(a.scheme);
-  (void)a.geo.geometry({1, 1});  // validates --layout, --fans, axes combos
 
-  CheckRun run;
-  run.file = a.file;
-  run.alpha = a.alpha;
-  verify::BatteryOptions opt;
-  opt.independence = !a.no_independence;
-  const int threads = resolve_threads(a.threads);
-
-  if (kind == "npy") {
-    if (!rules.empty() || !a.tensor.empty()) {
-      throw Error("a .npy file holds one tensor: give SCHEME only (no --tensor/--rule)");
-    }
-    const Tensor t = read_npy(a.file, limits);
-    if (t.numel() == 0) throw Error(a.file + ": tensor has no elements (shape " +
-                                    shape_string(t.shape()) + ")");
-    run.checks.push_back(verify::check_tensor(t, *scheme, a.geo.geometry(t.shape()), opt));
-  } else {
-    SafetensorsReader reader(a.file, limits);
-    const auto& entries = reader.header().entries;
-    std::vector<Job> jobs;
-    std::vector<bool> rule_used(rules.size(), false);
-    for (size_t i = 0; i < entries.size(); ++i) {
-      const SafetensorsEntry& e = entries[i];
-      std::optional<Scheme> s;
-      if (!rules.empty()) {
-        for (size_t r = 0; r < rules.size(); ++r) {
-          if (verify::glob_match(rules[r].first, e.name)) {
-            s = rules[r].second;
-            rule_used[r] = true;
-            break;  // the first matching rule wins
-          }
-        }
-        if (!s) {
-          run.skipped.push_back({e.name, "no --rule matches"});
-          continue;
-        }
-      } else if (!a.tensor.empty()) {
-        if (e.name != a.tensor) continue;
-        s = scheme;
-      } else {
-        if (entries.size() != 1) {
-          throw Error(a.file + " holds " + std::to_string(entries.size()) +
-                      " tensors; choose one with --tensor NAME or map names with "
-                      "--rule 'GLOB=SCHEME'");
-        }
-        s = scheme;
-      }
-      if (!e.dtype) {
-        run.skipped.push_back({e.name, "dtype " + e.dtype_name + " is not a float type"});
-        continue;
-      }
-      if (shape_numel(e.shape) == 0) {
-        run.skipped.push_back({e.name, "tensor has no elements"});
-        continue;
-      }
-      jobs.push_back({e.name, *s, i});
-    }
-    if (!a.tensor.empty() && jobs.empty()) {
-      bool exists = false;
-      for (const auto& e : entries) exists = exists || e.name == a.tensor;
-      throw Error(a.file + ": " + (exists ? "tensor '" + a.tensor + "' is not a float tensor"
-                                          : "no tensor named '" + a.tensor + "'"));
-    }
-    for (size_t r = 0; r < rules.size(); ++r) {
-      if (!rule_used[r]) {
-        std::cerr << "initcheck check: warning: rule '" << a.rules[r]
-                  << "' matches no tensor\n";
-      }
-    }
-    // Check tensors in parallel; each check is deterministic, results are
-    // kept in file order, so the output never depends on --threads.
-    run.checks.resize(jobs.size());
-    std::vector<std::string> errors(jobs.size());
-    std::mutex mu;
-    size_t next = 0, done = 0;
-    Progress progress("check " + a.file, static_cast<int64_t>(jobs.size()),
-                      !a.quiet && jobs.size() > 1);
-    auto worker = [&] {
-      for (;;) {
-        size_t j;
-        {
-          std::lock_guard<std::mutex> lock(mu);
-          if (next == jobs.size()) return;
-          j = next++;
-        }
-        try {
-          const Tensor t = reader.read(entries[jobs[j].entry]);
-          TensorCheck c = verify::check_tensor(t, jobs[j].scheme, a.geo.geometry(t.shape()), opt);
-          c.tensor = jobs[j].name;
-          run.checks[j] = std::move(c);
-        } catch (const Error& e) {
-          // The readers already name the tensor; the battery does not.
-          const std::string what = e.what();
-          const std::string name = "tensor '" + jobs[j].name + "'";
-          errors[j] = what.find(name) != std::string::npos ? what : name + ": " + what;
-        }
-        std::lock_guard<std::mutex> lock(mu);
-        progress.set(static_cast<int64_t>(++done));
-      }
-    };
-    std::vector<std::thread> pool;
-    const int n = std::max(1, std::min<int>(threads, static_cast<int>(jobs.size())));
-    for (int i = 1; i < n; ++i) pool.emplace_back(worker);
-    worker();
-    for (auto& t : pool) t.join();
-    progress.finish();
-    for (const std::string& e : errors) {
-      if (!e.empty()) throw Error(e);
-    }
-    if (run.checks.empty()) {
-      throw Error(a.file + ": no tensor to check (" + std::to_string(run.skipped.size()) +
-                  " skipped)");
-    }
+  std::unique_ptr<Progress> progress;
+  o.progress = [&](int64_t done, int64_t total) {
+    if (!progress) progress = std::make_unique<Progress>("check " + a.file, total, !a.quiet && total > 1);
+    progress->set(done);
+  };
+  verify::CheckRun run = scheme ? verify::check_file(a.file, *scheme, a.tensor, o)
+                                : verify::check_file(a.file, rules, o);
+  if (progress) progress->finish();
+  for (const std::string& w : run.warnings) {
+    std::cerr << "initcheck check: warning: " << w << "\n";
   }
-  verify::decide(run.checks, a.alpha);
   const std::string text = verify::format_run(run, a.format);
   if (a.out.empty()) {
     std::fwrite(text.data(), 1, text.size(), stdout);

@@ -647,16 +647,16 @@ std::string Diagnose(const TensorCheck& c) {
 
 }  // namespace
 
-TensorCheck check_tensor(const Tensor& t, const Scheme& scheme,
+TensorCheck check_tensor(const TensorView& t, const Scheme& scheme,
                          const Geometry& geometry, const BatteryOptions& opt) {
-  if (t.shape() != geometry.shape) {
-    throw Error("tensor shape " + shape_string(t.shape()) +
+  if (t.shape != geometry.shape) {
+    throw Error("tensor shape " + shape_string(t.shape) +
                 " differs from the geometry " + shape_string(geometry.shape));
   }
   TensorCheck c;
   c.scheme = scheme.str();
   c.geometry = geometry;
-  c.dtype = t.dtype();
+  c.dtype = t.dtype;
   c.target = derive_target(scheme, geometry);
   const std::vector<double> x = t.to_double();
   const Shape& shape = geometry.shape;
@@ -786,7 +786,7 @@ bool decide(std::vector<TensorCheck>& checks, double alpha) {
   return all;
 }
 
-TensorCheck check_one(const Tensor& t, const Scheme& scheme,
+TensorCheck check_one(const TensorView& t, const Scheme& scheme,
                       const Geometry& geometry, double alpha,
                       const BatteryOptions& options) {
   std::vector<TensorCheck> v{check_tensor(t, scheme, geometry, options)};

@@ -70,13 +70,6 @@ std::string Verdict(const TensorCheck& c, size_t i) {
 
 }  // namespace
 
-bool CheckRun::pass() const {
-  for (const auto& c : checks) {
-    if (!c.pass) return false;
-  }
-  return true;
-}
-
 std::string format_text(const CheckRun& run) {
   std::ostringstream o;
   for (const TensorCheck& c : run.checks) {

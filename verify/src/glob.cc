@@ -2,14 +2,7 @@
 #include "initcheck/verify/glob.h"
 
 #include "initcheck/error.h"
-
-namespace initcheck {
-namespace detail {
-// Defined in lib/src/io_util.cc: `s` for a one-line message, control and
-// non-ASCII bytes escaped as \xNN, at most about max_chars characters.
-std::string printable(std::string_view s, std::size_t max_chars);
-}  // namespace detail
-}  // namespace initcheck
+#include "initcheck/internal/text.h"
 
 namespace initcheck::verify {
 namespace {
@@ -54,7 +47,7 @@ size_t MatchClass(std::string_view p, size_t i, char c, bool* in) {
 }
 
 std::string Printable(std::string_view s) {
-  return initcheck::detail::printable(s, 120);
+  return initcheck::internal::printable(s, 120);
 }
 
 }  // namespace

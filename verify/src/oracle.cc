@@ -203,174 +203,204 @@ std::string Target::family_name() const {
   return "?";
 }
 
+namespace {
+
+// Keras VarianceScaling (and the glorot_/he_/lecun_ shorthands):
+// Var = scale / max(1, n), n = fan_in | fan_out | (fan_in + fan_out)/2 |
+// sqrt(fan_in fan_out).
+Target VarianceScalingTarget(double scale, const string& mode, const string& dist,
+                             const string& who, double fi, double fo,
+                             const string& fan_text) {
+  double nm = fi;
+  if (mode == "fan_out") nm = fo;
+  if (mode == "fan_avg") nm = 0.5 * (fi + fo);
+  if (mode == "fan_geo_avg") nm = std::sqrt(fi * fo);
+  const double v = scale / std::max(1.0, nm);
+  const string how =
+      "Var = " + Num(scale) + "/" + mode + " = " + Num(v) + fan_text + " (" + who + ")";
+  if (dist == "uniform") {
+    const double l = std::sqrt(3.0 * v);
+    return Uniform(-l, l, "U(-l, l), l = sqrt(3 Var); " + how);
+  }
+  if (dist == "untruncated_normal") return Normal(0, std::sqrt(v), "N(0, Var); " + how);
+  // Post-truncation variance v: parent sigma^2 = v / Var(N(0,1) | +-2).
+  const double sp = std::sqrt(v / TruncVarFactor2());
+  return Truncated(0, sp, -2 * sp, 2 * sp,
+                   "truncated at +-2 parent sigma, variance after truncation; " + how);
+}
+
+Target ConstantTarget(double value) {
+  Target t;
+  t.family = Target::Family::kConstant;
+  t.value = value;
+  t.mean = value;
+  t.derivation = "every element = " + Num(value);
+  return t;
+}
+
+Target OrthogonalTarget(const Scheme& s, const Geometry& g) {
+  NeedRank(s, g, 2, 8);
+  int64_t numel = 1;
+  for (int64_t d : g.shape) numel *= d;
+  Target t;
+  t.family = Target::Family::kOrthogonal;
+  t.gain = s.number("gain");
+  if (g.layout == Layout::kTorch) {  // torch: rows = dim 0
+    t.rows = g.shape.front();
+    t.cols = numel / t.rows;
+  } else {  // keras/jax: columns = last dim
+    t.cols = g.shape.back();
+    t.rows = numel / t.cols;
+  }
+  // Entries of a Haar m x k (m >= k) orthonormal frame have mean 0 and
+  // variance 1/m; scaled by gain.
+  const double m = static_cast<double>(std::max(t.rows, t.cols));
+  t.variance = t.gain * t.gain / m;
+  t.derivation = "gain Q, Q Haar-orthogonal " + std::to_string(t.rows) + "x" +
+                 std::to_string(t.cols) + " (Saxe et al. 2014; Mezzadri 2007)";
+  return t;
+}
+
+Target EyeTarget(const Scheme& s, const Geometry& g, double value) {
+  NeedRank(s, g, 2, 2);
+  Target t;
+  t.family = Target::Family::kEye;
+  t.value = value;
+  t.rows = g.shape[0];
+  t.cols = g.shape[1];
+  t.derivation = Num(t.value) + " on the diagonal, 0 elsewhere";
+  return t;
+}
+
+Target DiracTarget(const Scheme& s, const Geometry& g) {
+  NeedRank(s, g, 3, 5);
+  if (g.layout != Layout::kTorch) throw Error("dirac is defined for torch layout");
+  Target t;
+  t.family = Target::Family::kDirac;
+  t.groups = static_cast<int64_t>(s.number("groups"));
+  if (g.shape[0] % t.groups) throw Error("dirac: groups do not divide out channels");
+  t.derivation = "w[g*out/groups + d, d, centre] = 1 (torch.nn.init.dirac_)";
+  return t;
+}
+
+Target SparseTarget(const Scheme& s, const Geometry& g) {
+  NeedRank(s, g, 2, 2);
+  Target t;
+  t.family = Target::Family::kSparse;
+  t.rows = g.shape[0];
+  t.cols = g.shape[1];
+  t.parent_std = s.number("std");
+  // torch.nn.init.sparse_: num_zeros = ceil(sparsity * rows) per column.
+  t.zeros_per_column = static_cast<int64_t>(
+      std::ceil(s.number("sparsity") * static_cast<double>(t.rows)));
+  t.variance = t.parent_std * t.parent_std;
+  t.low = -kInfinity;
+  t.high = kInfinity;
+  t.derivation = std::to_string(t.zeros_per_column) +
+                 " zeros per column, others N(0, std^2) (torch.nn.init.sparse_)";
+  return t;
+}
+
+Target DeltaOrthogonalTarget(const Scheme& s, const Geometry& g) {
+  NeedRank(s, g, 3, 5);
+  if (g.layout == Layout::kTorch) {
+    throw Error("delta_orthogonal is defined for keras/jax layout [*k, in, out]");
+  }
+  Target t;
+  t.family = Target::Family::kDeltaOrthogonal;
+  t.gain = s.number("scale");
+  t.rows = g.shape[g.shape.size() - 2];
+  t.cols = g.shape.back();
+  if (t.rows > t.cols) throw Error("delta_orthogonal needs in <= out");
+  t.derivation = "centre tap scale Q(in, out), zeros elsewhere (Xiao et al. 2018)";
+  return t;
+}
+
+}  // namespace
+
 Target derive_target(const Scheme& s, const Geometry& g) {
-  const string& n = s.name();
+  using Id = SchemeId;
   std::optional<OracleFans> fans;
   if (s.spec().uses_fans) fans = oracle_fans(g);
   const double fi = fans ? static_cast<double>(fans->fan_in) : 0.0;
   const double fo = fans ? static_cast<double>(fans->fan_out) : 0.0;
-  const string fan_text =
-      fans ? " (fan_in=" + std::to_string(fans->fan_in) +
-                 ", fan_out=" + std::to_string(fans->fan_out) + ")"
-           : "";
-  Target t;
-  if (n == "zeros" || n == "ones" || n == "constant") {
-    t.family = Target::Family::kConstant;
-    t.value = n == "zeros" ? 0.0 : n == "ones" ? 1.0 : s.number("value");
-    t.mean = t.value;
-    t.derivation = "every element = " + Num(t.value);
-  } else if (n == "uniform") {
-    t = Uniform(s.number("a"), s.number("b"), "U[a, b)");
-  } else if (n == "random_uniform") {
-    t = Uniform(s.number("minval"), s.number("maxval"), "U[minval, maxval)");
-  } else if (n == "normal") {
-    t = Normal(s.number("mean"), s.number("std"), "N(mean, std^2)");
-  } else if (n == "random_normal") {
-    t = Normal(s.number("mean"), s.number("stddev"), "N(mean, stddev^2)");
-  } else if (n == "trunc_normal") {
-    t = Truncated(
-        s.number("mean"), s.number("std"), s.number("a"), s.number("b"),
-        "N(mean, std^2) on [a, b] (PyTorch trunc_normal_: a, b absolute)");
-  } else if (n == "truncated_normal") {
-    const double m = s.number("mean"), sd = s.number("stddev");
-    t = Truncated(
-        m, sd, m - 2 * sd, m + 2 * sd,
-        "N(mean, stddev^2) on mean +- 2 stddev (Keras TruncatedNormal)");
-  } else if (n == "xavier_uniform") {
-    // PyTorch: a = gain sqrt(6 / (fan_in + fan_out)).
-    const double a = s.number("gain") * std::sqrt(6.0 / (fi + fo));
-    t = Uniform(
-        -a, a,
-        "U(-a, a), a = gain sqrt(6/(fan_in+fan_out)) (Glorot & Bengio 2010)" +
-            fan_text);
-  } else if (n == "xavier_normal") {
-    const double sd = s.number("gain") * std::sqrt(2.0 / (fi + fo));
-    t = Normal(0, sd,
-               "std = gain sqrt(2/(fan_in+fan_out)) (Glorot & Bengio 2010)" +
-                   fan_text);
-  } else if (n == "kaiming_uniform" || n == "kaiming_normal") {
-    // PyTorch: std = gain / sqrt(fan_mode); uniform bound = gain sqrt(3 /
-    // fan_mode).
+  const string fan_text = fans ? " (fan_in=" + std::to_string(fans->fan_in) +
+                                     ", fan_out=" + std::to_string(fans->fan_out) + ")"
+                               : "";
+  // PyTorch kaiming_*: std = gain / sqrt(fan_mode); uniform bound = gain
+  // sqrt(3 / fan_mode).
+  auto kaiming = [&](bool uniform) {
     const double gain = oracle_gain(s.word("nonlinearity"), s.number("a"));
     const double fan = s.word("mode") == "fan_in" ? fi : fo;
     const string how = "gain=" + Num(gain) + " (" + s.word("nonlinearity") +
-                       "), fan=" + s.word("mode") + fan_text +
-                       " (He et al. 2015)";
-    if (n == "kaiming_uniform") {
+                       "), fan=" + s.word("mode") + fan_text + " (He et al. 2015)";
+    if (uniform) {
       const double b = gain * std::sqrt(3.0 / fan);
-      t = Uniform(-b, b, "U(-b, b), b = gain sqrt(3/fan); " + how);
-    } else {
-      t = Normal(0, gain / std::sqrt(fan), "std = gain/sqrt(fan); " + how);
+      return Uniform(-b, b, "U(-b, b), b = gain sqrt(3/fan); " + how);
     }
-  } else if (n == "variance_scaling" || n == "glorot_uniform" ||
-             n == "glorot_normal" || n == "he_uniform" || n == "he_normal" ||
-             n == "lecun_uniform" || n == "lecun_normal") {
-    // Keras VarianceScaling: v = scale / max(1, n_mode).
-    double scale = 1.0;
-    string mode = "fan_in", dist = "truncated_normal",
-           who = "Keras VarianceScaling";
-    if (n == "variance_scaling") {
-      scale = s.number("scale");
-      mode = s.word("mode");
-      dist = s.word("distribution");
-    } else {
-      const bool uniform = n.find("_uniform") != string::npos;
-      dist = uniform ? "uniform" : "truncated_normal";
-      if (n.rfind("glorot", 0) == 0) {
-        mode = "fan_avg";  // 2 / (fan_in + fan_out)
-        who = "Glorot & Bengio 2010";
-      } else if (n.rfind("he", 0) == 0) {
-        scale = 2.0;  // 2 / fan_in
-        who = "He et al. 2015";
-      } else {
-        who = "LeCun et al. 1998";  // 1 / fan_in
-      }
+    return Normal(0, gain / std::sqrt(fan), "std = gain/sqrt(fan); " + how);
+  };
+  auto vs = [&](double scale, const char* mode, const char* dist, const char* who) {
+    return VarianceScalingTarget(scale, mode, dist, who, fi, fo, fan_text);
+  };
+  Target t;
+  switch (s.id()) {
+    case Id::kZeros: t = ConstantTarget(0.0); break;
+    case Id::kOnes: t = ConstantTarget(1.0); break;
+    case Id::kConstant: t = ConstantTarget(s.number("value")); break;
+    case Id::kUniform: t = Uniform(s.number("a"), s.number("b"), "U[a, b)"); break;
+    case Id::kRandomUniform:
+      t = Uniform(s.number("minval"), s.number("maxval"), "U[minval, maxval)");
+      break;
+    case Id::kNormal: t = Normal(s.number("mean"), s.number("std"), "N(mean, std^2)"); break;
+    case Id::kRandomNormal:
+      t = Normal(s.number("mean"), s.number("stddev"), "N(mean, stddev^2)");
+      break;
+    case Id::kTruncNormal:
+      t = Truncated(s.number("mean"), s.number("std"), s.number("a"), s.number("b"),
+                    "N(mean, std^2) on [a, b] (PyTorch trunc_normal_: a, b absolute)");
+      break;
+    case Id::kTruncatedNormal: {
+      const double m = s.number("mean"), sd = s.number("stddev");
+      t = Truncated(m, sd, m - 2 * sd, m + 2 * sd,
+                    "N(mean, stddev^2) on mean +- 2 stddev (Keras TruncatedNormal)");
+      break;
     }
-    double nm = fi;
-    if (mode == "fan_out") nm = fo;
-    if (mode == "fan_avg") nm = 0.5 * (fi + fo);
-    if (mode == "fan_geo_avg") nm = std::sqrt(fi * fo);
-    const double v = scale / std::max(1.0, nm);
-    const string how = "Var = " + Num(scale) + "/" + mode + " = " + Num(v) +
-                       fan_text + " (" + who + ")";
-    if (dist == "uniform") {
-      const double l = std::sqrt(3.0 * v);
-      t = Uniform(-l, l, "U(-l, l), l = sqrt(3 Var); " + how);
-    } else if (dist == "untruncated_normal") {
-      t = Normal(0, std::sqrt(v), "N(0, Var); " + how);
-    } else {
-      // Post-truncation variance v: parent sigma^2 = v / Var(N(0,1) | +-2).
-      const double sp = std::sqrt(v / TruncVarFactor2());
-      t = Truncated(
-          0, sp, -2 * sp, 2 * sp,
-          "truncated at +-2 parent sigma, variance after truncation; " + how);
+    case Id::kXavierUniform: {
+      // PyTorch: a = gain sqrt(6 / (fan_in + fan_out)).
+      const double a = s.number("gain") * std::sqrt(6.0 / (fi + fo));
+      t = Uniform(-a, a,
+                  "U(-a, a), a = gain sqrt(6/(fan_in+fan_out)) (Glorot & Bengio 2010)" +
+                      fan_text);
+      break;
     }
-  } else if (n == "orthogonal") {
-    NeedRank(s, g, 2, 8);
-    int64_t numel = 1;
-    for (int64_t d : g.shape) numel *= d;
-    t.family = Target::Family::kOrthogonal;
-    t.gain = s.number("gain");
-    if (g.layout == Layout::kTorch) {  // torch: rows = dim 0
-      t.rows = g.shape.front();
-      t.cols = numel / t.rows;
-    } else {  // keras/jax: columns = last dim
-      t.cols = g.shape.back();
-      t.rows = numel / t.cols;
-    }
-    // Entries of a Haar m x k (m >= k) orthonormal frame have mean 0 and
-    // variance 1/m; scaled by gain.
-    const double m = static_cast<double>(std::max(t.rows, t.cols));
-    t.variance = t.gain * t.gain / m;
-    t.derivation = "gain Q, Q Haar-orthogonal " + std::to_string(t.rows) + "x" +
-                   std::to_string(t.cols) +
-                   " (Saxe et al. 2014; Mezzadri 2007)";
-  } else if (n == "eye" || n == "identity") {
-    NeedRank(s, g, 2, 2);
-    t.family = Target::Family::kEye;
-    t.value = n == "eye" ? 1.0 : s.number("gain");
-    t.rows = g.shape[0];
-    t.cols = g.shape[1];
-    t.derivation = Num(t.value) + " on the diagonal, 0 elsewhere";
-  } else if (n == "dirac") {
-    NeedRank(s, g, 3, 5);
-    if (g.layout != Layout::kTorch)
-      throw Error("dirac is defined for torch layout");
-    t.family = Target::Family::kDirac;
-    t.groups = static_cast<int64_t>(s.number("groups"));
-    if (g.shape[0] % t.groups)
-      throw Error("dirac: groups do not divide out channels");
-    t.derivation = "w[g*out/groups + d, d, centre] = 1 (torch.nn.init.dirac_)";
-  } else if (n == "sparse") {
-    NeedRank(s, g, 2, 2);
-    t.family = Target::Family::kSparse;
-    t.rows = g.shape[0];
-    t.cols = g.shape[1];
-    t.parent_std = s.number("std");
-    // torch.nn.init.sparse_: num_zeros = ceil(sparsity * rows) per column.
-    t.zeros_per_column = static_cast<int64_t>(
-        std::ceil(s.number("sparsity") * static_cast<double>(t.rows)));
-    t.variance = t.parent_std * t.parent_std;
-    t.low = -kInfinity;
-    t.high = kInfinity;
-    t.derivation =
-        std::to_string(t.zeros_per_column) +
-        " zeros per column, others N(0, std^2) (torch.nn.init.sparse_)";
-  } else if (n == "delta_orthogonal") {
-    NeedRank(s, g, 3, 5);
-    if (g.layout == Layout::kTorch) {
-      throw Error(
-          "delta_orthogonal is defined for keras/jax layout [*k, in, out]");
-    }
-    t.family = Target::Family::kDeltaOrthogonal;
-    t.gain = s.number("scale");
-    t.rows = g.shape[g.shape.size() - 2];
-    t.cols = g.shape.back();
-    if (t.rows > t.cols) throw Error("delta_orthogonal needs in <= out");
-    t.derivation =
-        "centre tap scale Q(in, out), zeros elsewhere (Xiao et al. 2018)";
-  } else {
-    throw Error("oracle: no target for scheme '" + n + "'");
+    case Id::kXavierNormal:
+      t = Normal(0, s.number("gain") * std::sqrt(2.0 / (fi + fo)),
+                 "std = gain sqrt(2/(fan_in+fan_out)) (Glorot & Bengio 2010)" + fan_text);
+      break;
+    case Id::kKaimingUniform: t = kaiming(true); break;
+    case Id::kKaimingNormal: t = kaiming(false); break;
+    case Id::kVarianceScaling:
+      t = VarianceScalingTarget(s.number("scale"), s.word("mode"), s.word("distribution"),
+                                "Keras VarianceScaling", fi, fo, fan_text);
+      break;
+    // 2 / (fan_in + fan_out), 2 / fan_in, 1 / fan_in.
+    case Id::kGlorotUniform: t = vs(1, "fan_avg", "uniform", "Glorot & Bengio 2010"); break;
+    case Id::kGlorotNormal:
+      t = vs(1, "fan_avg", "truncated_normal", "Glorot & Bengio 2010");
+      break;
+    case Id::kHeUniform: t = vs(2, "fan_in", "uniform", "He et al. 2015"); break;
+    case Id::kHeNormal: t = vs(2, "fan_in", "truncated_normal", "He et al. 2015"); break;
+    case Id::kLecunUniform: t = vs(1, "fan_in", "uniform", "LeCun et al. 1998"); break;
+    case Id::kLecunNormal:
+      t = vs(1, "fan_in", "truncated_normal", "LeCun et al. 1998");
+      break;
+    case Id::kOrthogonal: t = OrthogonalTarget(s, g); break;
+    case Id::kEye: t = EyeTarget(s, g, 1.0); break;
+    case Id::kIdentity: t = EyeTarget(s, g, s.number("gain")); break;
+    case Id::kDirac: t = DiracTarget(s, g); break;
+    case Id::kSparse: t = SparseTarget(s, g); break;
+    case Id::kDeltaOrthogonal: t = DeltaOrthogonalTarget(s, g); break;
   }
   t.fans = fans;
   return t;

@@ -31,44 +31,10 @@
 #define INITCHECK_FANS_H_
 
 #include <cstdint>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <vector>
+
+#include "initcheck/geometry.h"
 
 namespace initcheck {
-
-using Shape = std::vector<int64_t>;
-
-enum class Layout { kTorch, kKeras, kJax };
-enum class FanConvention { kFramework, kLayer };
-
-// "torch", "keras", "jax" / "framework", "layer".
-std::string_view layout_name(Layout l);
-Layout parse_layout(std::string_view name);  // throws Error
-std::string_view fan_convention_name(FanConvention c);
-FanConvention parse_fan_convention(std::string_view name);  // throws Error
-
-// "[64, 32, 3, 3]".
-std::string shape_string(const Shape& s);
-// Parses "64,32,3,3" (also "64x32x3x3", brackets and spaces allowed); every
-// dimension >= 1. Throws Error.
-Shape parse_shape(std::string_view text);
-// Product of the dims; throws Error on overflow past 2^62.
-int64_t shape_numel(const Shape& s);
-
-// A weight tensor's shape and how to read it.
-struct Geometry {
-  Shape shape;
-  Layout layout = Layout::kTorch;
-  int64_t groups = 1;       // conv groups (>= 1; divides the channel dim)
-  bool transposed = false;  // the weight of a ConvTranspose layer
-  FanConvention fans = FanConvention::kFramework;
-  std::optional<int> in_axis;   // negative values count from the end
-  std::optional<int> out_axis;
-  std::optional<int64_t> fan_in;  // explicit fans (both or neither)
-  std::optional<int64_t> fan_out;
-};
 
 struct Fans {
   int64_t fan_in = 0;
@@ -79,10 +45,6 @@ struct Fans {
 // Throws Error for rank < 2 without explicit fans, bad axes, groups that do
 // not divide the channel dimension, or conflicting options.
 Fans compute_fans(const Geometry& g);
-
-// Validates everything compute_fans would, without requiring rank >= 2
-// (schemes that need no fans still need a valid shape).
-void validate_geometry(const Geometry& g);
 
 }  // namespace initcheck
 

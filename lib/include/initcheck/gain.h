@@ -16,13 +16,12 @@
 #include <string_view>
 #include <vector>
 
+#include "initcheck/scheme.h"  // nonlinearity_names()
+
 namespace initcheck {
 
 double calculate_gain(std::string_view nonlinearity,
                       std::optional<double> param = std::nullopt);
-
-// The names calculate_gain accepts, in PyTorch's documentation order.
-const std::vector<std::string_view>& nonlinearity_names();
 
 }  // namespace initcheck
 

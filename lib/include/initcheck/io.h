@@ -32,6 +32,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -52,6 +53,26 @@ struct ReadLimits {
 
 // Reads a whole .npy file. Throws Error("<path>: <problem>").
 Tensor read_npy(const std::string& path, const ReadLimits& limits = {});
+
+// A .npy file opened for reading: the header is parsed and validated (and
+// the data's size checked against it and the limits) on construction; the
+// data is read by read().
+class NpyReader {
+ public:
+  explicit NpyReader(const std::string& path, const ReadLimits& limits = {});
+  ~NpyReader();
+  NpyReader(const NpyReader&) = delete;
+  NpyReader& operator=(const NpyReader&) = delete;
+
+  DType dtype() const;
+  const Shape& shape() const;
+  // The tensor, in C order (a Fortran-order file is transposed). Throws Error.
+  Tensor read() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 // Parses an in-memory .npy file (the fuzz target's entry point). `what`
 // names the source in error messages.
 Tensor parse_npy(std::span<const std::byte> bytes, const ReadLimits& limits = {},

@@ -31,9 +31,30 @@ namespace initcheck {
 
 enum class Convention { kPyTorch, kKeras };
 
+// Every scheme, one enumerator each. Dispatch on it with a switch (lib's
+// plan_fill, verify's oracle): -Wswitch names every place a new scheme must
+// be handled. Adding a scheme = a row in scheme.cc's table, a case in
+// lib/src/plan.cc (the formula) and one in verify/src/oracle.cc (the
+// independent derivation); see lib/README.md, "Adding a scheme".
+enum class SchemeId {
+  // PyTorch semantics
+  kZeros, kOnes, kConstant, kUniform, kNormal, kTruncNormal, kXavierUniform,
+  kXavierNormal, kKaimingUniform, kKaimingNormal, kOrthogonal, kEye, kDirac,
+  kSparse,
+  // Keras/JAX semantics
+  kGlorotUniform, kGlorotNormal, kHeUniform, kHeNormal, kLecunUniform,
+  kLecunNormal, kVarianceScaling, kTruncatedNormal, kRandomNormal,
+  kRandomUniform, kIdentity, kDeltaOrthogonal,
+};
+
+// The values a numeric parameter may take on its own (cross-parameter rules
+// such as a < b are the scheme's validate). kWord for word parameters.
+enum class ParamDomain { kReal, kPositive, kUnitInterval, kPositiveInteger, kWord };
+
 struct ParamSpec {
   std::string_view key;
   bool is_word = false;                  // a word from `choices`, else a number
+  ParamDomain domain = ParamDomain::kReal;
   std::optional<double> default_number;  // nullopt for a number: required
   std::string_view default_word;
   std::vector<std::string_view> choices;  // words only; empty = any name
@@ -41,19 +62,30 @@ struct ParamSpec {
   std::string_view help;
 };
 
+class Scheme;
+
 struct SchemeSpec {
+  SchemeId id;
   std::string_view name;
   Convention convention;
   std::vector<ParamSpec> params;
   bool uses_fans = false;      // needs fan_in/fan_out (rank >= 2)
   std::string_view summary;    // one line: the distribution and its formula
   std::string_view reference;  // the paper or documentation
+  // Checks the parameter values beyond "finite number / valid word" (e.g.
+  // a < b); throws Error with a one-line message. May be null.
+  void (*validate)(const Scheme&) = nullptr;
 };
 
 // Every scheme, PyTorch ones first, in documentation order.
 const std::vector<SchemeSpec>& scheme_specs();
 // nullptr if unknown (canonical names only).
 const SchemeSpec* find_scheme_spec(std::string_view name);
+const SchemeSpec& scheme_spec(SchemeId id);
+
+// The nonlinearity names torch.nn.init.calculate_gain accepts, in PyTorch's
+// documentation order (the values are lib's calculate_gain, initcheck/gain.h).
+const std::vector<std::string_view>& nonlinearity_names();
 
 class Scheme {
  public:
@@ -64,6 +96,7 @@ class Scheme {
   static Scheme parse(std::string_view text);
 
   const std::string& name() const { return name_; }
+  SchemeId id() const { return id_; }
   const SchemeSpec& spec() const;
   // The value of parameter `key` (canonical key). Throws Error if absent.
   double number(std::string_view key) const;
@@ -78,6 +111,7 @@ class Scheme {
  private:
   static Scheme parse_unchecked(std::string_view text);
   std::string name_;
+  SchemeId id_ = SchemeId::kZeros;
   std::vector<Value> values_;  // in spec().params order
 };
 

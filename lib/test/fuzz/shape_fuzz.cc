@@ -11,7 +11,7 @@
 
 #include "fuzz_util.h"
 #include "initcheck/error.h"
-#include "initcheck/fans.h"
+#include "initcheck/geometry.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text = initcheck::fuzz::AsText(data, size);

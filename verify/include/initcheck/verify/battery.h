@@ -43,7 +43,7 @@
 #include <string>
 #include <vector>
 
-#include "initcheck/fans.h"
+#include "initcheck/geometry.h"
 #include "initcheck/scheme.h"
 #include "initcheck/tensor.h"
 #include "initcheck/verify/multiple_testing.h"
@@ -87,7 +87,7 @@ struct BatteryOptions {
 // Runs every applicable test (p-values only; no decision). Throws
 // initcheck::Error if the scheme cannot apply to the geometry or the tensor's
 // shape differs from geometry.shape.
-TensorCheck check_tensor(const Tensor& t, const Scheme& scheme,
+TensorCheck check_tensor(const TensorView& t, const Scheme& scheme,
                          const Geometry& geometry,
                          const BatteryOptions& options = {});
 
@@ -97,7 +97,7 @@ bool decide(std::vector<TensorCheck>& checks,
             double alpha = kDefaultFamilyAlpha);
 
 // Convenience: check_tensor + decide for a single tensor.
-TensorCheck check_one(const Tensor& t, const Scheme& scheme,
+TensorCheck check_one(const TensorView& t, const Scheme& scheme,
                       const Geometry& geometry,
                       double alpha = kDefaultFamilyAlpha,
                       const BatteryOptions& options = {});

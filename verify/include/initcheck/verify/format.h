@@ -23,22 +23,9 @@
 #include <string>
 #include <vector>
 
-#include "initcheck/verify/battery.h"
+#include "initcheck/verify/check.h"  // CheckRun
 
 namespace initcheck::verify {
-
-struct Skipped {
-  std::string tensor;
-  std::string reason;
-};
-
-struct CheckRun {
-  std::string file;
-  double alpha = kDefaultFamilyAlpha;
-  std::vector<TensorCheck> checks;
-  std::vector<Skipped> skipped;
-  bool pass() const;
-};
 
 std::string format_text(const CheckRun& run);
 std::string format_json(const CheckRun& run);

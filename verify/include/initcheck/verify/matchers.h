@@ -37,7 +37,6 @@
 
 #include <gmock/gmock.h>
 
-#include <cstring>
 #include <optional>
 #include <ostream>
 #include <span>
@@ -46,7 +45,7 @@
 #include <utility>
 
 #include "initcheck/error.h"
-#include "initcheck/fans.h"
+#include "initcheck/geometry.h"
 #include "initcheck/scheme.h"
 #include "initcheck/tensor.h"
 #include "initcheck/verify/battery.h"
@@ -67,18 +66,16 @@ struct FollowsOptions {
 
 namespace matchers_internal {
 
-// Builds the tensor to check from the matched value; "" or an error message.
+// A view of the matched value's elements (no copy); "" or an error message.
 template <typename U>
-std::string ToTensor(const U& value, const std::optional<Shape>& shape,
-                     Tensor* out) {
+std::string ToView(const U& value, const std::optional<Shape>& shape,
+                   TensorView* out) {
   if constexpr (std::is_same_v<U, Tensor>) {
     if (shape && *shape != value.shape()) {
       return "the tensor has shape " + shape_string(value.shape()) +
              ", the matcher expects " + shape_string(*shape);
     }
-    Tensor t(value.dtype(), value.shape());
-    if (value.nbytes() > 0) std::memcpy(t.data(), value.data(), value.nbytes());
-    *out = std::move(t);
+    *out = value.view();
     return "";
   } else {
     constexpr bool kFloat =
@@ -99,9 +96,8 @@ std::string ToTensor(const U& value, const std::optional<Shape>& shape,
              " elements, the shape " + shape_string(s) + " needs " +
              std::to_string(numel);
     }
-    Tensor t(kFloat ? DType::kF32 : DType::kF64, s);
-    if (!v.empty()) std::memcpy(t.data(), v.data(), v.size_bytes());
-    *out = std::move(t);
+    *out = TensorView{kFloat ? DType::kF32 : DType::kF64, s,
+                      reinterpret_cast<const std::byte*>(v.data())};
     return "";
   }
 }
@@ -145,16 +141,16 @@ class FollowsMatcher {
       *explanation = "invalid scheme: " + error_;
       return false;
     }
-    Tensor t;
+    TensorView t;
     const std::string problem =
-        matchers_internal::ToTensor<U>(value, shape_, &t);
+        matchers_internal::ToView<U>(value, shape_, &t);
     if (!problem.empty()) {
       *explanation = problem;
       return false;
     }
     try {
       Geometry g;
-      g.shape = t.shape();
+      g.shape = t.shape;
       g.layout = options_.layout;
       g.fans = options_.fans;
       g.groups = options_.groups;

@@ -24,7 +24,7 @@
 #include <optional>
 #include <string>
 
-#include "initcheck/fans.h"
+#include "initcheck/geometry.h"
 #include "initcheck/scheme.h"
 
 namespace initcheck::verify {
