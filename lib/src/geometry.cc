@@ -114,6 +114,17 @@ int64_t shape_numel(const Shape& s) {
   return n;
 }
 
+Geometry make_geometry(Shape shape, Layout layout, int64_t groups, bool transposed,
+                       FanConvention fans) {
+  Geometry g;
+  g.shape = std::move(shape);
+  g.layout = layout;
+  g.groups = groups;
+  g.transposed = transposed;
+  g.fans = fans;
+  return g;
+}
+
 void validate_geometry(const Geometry& g) {
   if (g.shape.empty()) throw Error("empty shape");
   for (int64_t d : g.shape) {

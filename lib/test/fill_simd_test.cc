@@ -365,11 +365,6 @@ TEST(FillSimdTest, F16AndBF16ConversionMatchScalar) {
 
 // ------------------------------------------------------------- whole fill()
 
-Geometry G(Shape s) {
-  Geometry g;
-  g.shape = std::move(s);
-  return g;
-}
 
 const char* const kSchemes[] = {"uniform(-0.5, 2)",
                                 "normal(0.1, 2)",
@@ -380,7 +375,7 @@ const char* const kSchemes[] = {"uniform(-0.5, 2)",
 
 TEST(FillSimdTest, WholeFillMatchesReferenceForEveryDtypeThreadsAndTarget) {
   // 1031 x 1031 = 1062961 elements: 7 threads get 7 chunks; odd length.
-  const Geometry g = G({1031, 1031});
+  const Geometry g = make_geometry({1031, 1031});
   for (const char* s : kSchemes) {
     const Scheme sc = Scheme::parse(s);
     for (DType t : {DType::kF32, DType::kF64, DType::kF16, DType::kBF16}) {
@@ -405,7 +400,7 @@ TEST(FillSimdTest, WholeFillMatchesReferenceForEveryDtypeThreadsAndTarget) {
 }
 
 TEST(FillSimdTest, SlicesMatchReference) {
-  const Geometry g = G({300, 300});
+  const Geometry g = make_geometry({300, 300});
   for (const char* s : kSchemes) {
     const Scheme sc = Scheme::parse(s);
     for (DType t : {DType::kF32, DType::kF64, DType::kF16, DType::kBF16}) {
@@ -432,7 +427,7 @@ TEST(FillSimdTest, SlicesMatchReference) {
 TEST(FillSimdTest, F16OverflowIsAnErrorOnEveryThreadCount) {
   // N(0, 1e5^2): most values overflow f16. The error names the first one,
   // whatever the thread count.
-  const Geometry g = G({1000, 1000});
+  const Geometry g = make_geometry({1000, 1000});
   std::string first_message;
   for (int threads : {1, 2, 3, 7}) {
     try {

@@ -19,12 +19,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-Geometry G(Shape s, Layout l = Layout::kTorch) {
-  Geometry g;
-  g.shape = std::move(s);
-  g.layout = l;
-  return g;
-}
 
 std::vector<double> Values(const std::string& scheme, const Geometry& g,
                            DType t = DType::kF64, FillOptions o = {}) {
@@ -33,25 +27,25 @@ std::vector<double> Values(const std::string& scheme, const Geometry& g,
 
 TEST(FillTest, Constants) {
   for (DType t : {DType::kF32, DType::kF64, DType::kF16, DType::kBF16}) {
-    for (double v : Values("zeros", G({3, 4}), t)) EXPECT_EQ(v, 0.0);
-    for (double v : Values("ones", G({5}), t)) EXPECT_EQ(v, 1.0);
-    for (double v : Values("constant(0.25)", G({2, 2, 2}), t)) EXPECT_EQ(v, 0.25);
+    for (double v : Values("zeros", make_geometry({3, 4}), t)) EXPECT_EQ(v, 0.0);
+    for (double v : Values("ones", make_geometry({5}), t)) EXPECT_EQ(v, 1.0);
+    for (double v : Values("constant(0.25)", make_geometry({2, 2, 2}), t)) EXPECT_EQ(v, 0.25);
   }
 }
 
 TEST(FillTest, EyeAndIdentity) {
-  const auto v = Values("eye", G({3, 5}));
+  const auto v = Values("eye", make_geometry({3, 5}));
   for (int r = 0; r < 3; ++r)
     for (int c = 0; c < 5; ++c) EXPECT_EQ(v[r * 5 + c], r == c ? 1.0 : 0.0);
-  const auto w = Values("identity(gain=2)", G({4, 2}, Layout::kKeras));
+  const auto w = Values("identity(gain=2)", make_geometry({4, 2}, Layout::kKeras));
   for (int r = 0; r < 4; ++r)
     for (int c = 0; c < 2; ++c) EXPECT_EQ(w[r * 2 + c], r == c ? 2.0 : 0.0);
-  EXPECT_THROW(Values("eye", G({3, 3, 3})), Error);
+  EXPECT_THROW(Values("eye", make_geometry({3, 3, 3})), Error);
 }
 
 TEST(FillTest, DiracPreservesIdentityPerGroup) {
   // Conv2d(4, 6, 3, groups=2) weight [6, 2, 3, 3]: out_per_group 3, in 2.
-  const auto v = Values("dirac(groups=2)", G({6, 2, 3, 3}));
+  const auto v = Values("dirac(groups=2)", make_geometry({6, 2, 3, 3}));
   int ones = 0;
   for (int o = 0; o < 6; ++o)
     for (int i = 0; i < 2; ++i)
@@ -64,15 +58,15 @@ TEST(FillTest, DiracPreservesIdentityPerGroup) {
       }
   EXPECT_EQ(ones, 4);  // min(out/groups, in) * groups
   // Even kernel: PyTorch's centre is size // 2 (the right middle tap).
-  const auto e = Values("dirac", G({1, 1, 4}));
+  const auto e = Values("dirac", make_geometry({1, 1, 4}));
   EXPECT_EQ(e[2], 1.0);
-  EXPECT_THROW(Values("dirac(groups=4)", G({6, 2, 3, 3})), Error);
-  EXPECT_THROW(Values("dirac", G({6, 2})), Error);
-  EXPECT_THROW(Values("dirac", G({3, 3, 2, 6}, Layout::kKeras)), Error);
+  EXPECT_THROW(Values("dirac(groups=4)", make_geometry({6, 2, 3, 3})), Error);
+  EXPECT_THROW(Values("dirac", make_geometry({6, 2})), Error);
+  EXPECT_THROW(Values("dirac", make_geometry({3, 3, 2, 6}, Layout::kKeras)), Error);
 }
 
 TEST(FillTest, SparseZeroCountPerColumn) {
-  const Geometry g = G({50, 7});
+  const Geometry g = make_geometry({50, 7});
   const auto v = Values("sparse(sparsity=0.1, std=0.01)", g, DType::kF32, {.seed = 3});
   for (int c = 0; c < 7; ++c) {
     int zeros = 0;
@@ -88,7 +82,7 @@ TEST(FillTest, SparseZeroCountPerColumn) {
     masks.insert(m);
   }
   EXPECT_GT(masks.size(), 1u);
-  for (double x : Values("sparse(1)", G({4, 3}))) EXPECT_EQ(x, 0.0);
+  for (double x : Values("sparse(1)", make_geometry({4, 3}))) EXPECT_EQ(x, 0.0);
 }
 
 void ExpectOrthogonal(const std::vector<double>& v, int64_t rows, int64_t cols,
@@ -102,16 +96,16 @@ void ExpectOrthogonal(const std::vector<double>& v, int64_t rows, int64_t cols,
 }
 
 TEST(FillTest, OrthogonalGramIsGainSquaredIdentity) {
-  ExpectOrthogonal(Values("orthogonal(gain=2)", G({20, 6})), 20, 6, 2.0, 1e-6);
-  ExpectOrthogonal(Values("orthogonal", G({6, 20})), 6, 20, 1.0, 1e-6);
-  ExpectOrthogonal(Values("orthogonal(1.5)", G({8, 2, 3, 3})), 8, 18, 1.5, 1e-6);
+  ExpectOrthogonal(Values("orthogonal(gain=2)", make_geometry({20, 6})), 20, 6, 2.0, 1e-6);
+  ExpectOrthogonal(Values("orthogonal", make_geometry({6, 20})), 6, 20, 1.0, 1e-6);
+  ExpectOrthogonal(Values("orthogonal(1.5)", make_geometry({8, 2, 3, 3})), 8, 18, 1.5, 1e-6);
   // keras layout: columns = last dim, rows = the rest.
-  ExpectOrthogonal(Values("orthogonal", G({3, 3, 4, 16}, Layout::kKeras)), 36, 16, 1.0, 1e-6);
-  ExpectOrthogonal(Values("orthogonal", G({9, 9})), 9, 9, 1.0, 1e-12);
+  ExpectOrthogonal(Values("orthogonal", make_geometry({3, 3, 4, 16}, Layout::kKeras)), 36, 16, 1.0, 1e-6);
+  ExpectOrthogonal(Values("orthogonal", make_geometry({9, 9})), 9, 9, 1.0, 1e-12);
 }
 
 TEST(FillTest, DeltaOrthogonalCentreTap) {
-  const auto v = Values("delta_orthogonal(scale=1)", G({3, 3, 4, 6}, Layout::kJax));
+  const auto v = Values("delta_orthogonal(scale=1)", make_geometry({3, 3, 4, 6}, Layout::kJax));
   // Centre (1, 1) of a 3x3 kernel, offset (1*3+1)*24.
   std::vector<double> centre(v.begin() + 96, v.begin() + 120);
   ExpectOrthogonal(centre, 4, 6, 1.0, 1e-12);
@@ -119,11 +113,11 @@ TEST(FillTest, DeltaOrthogonalCentreTap) {
   for (size_t i = 0; i < v.size(); ++i)
     if (i < 96 || i >= 120) off += std::abs(v[i]);
   EXPECT_EQ(off, 0.0);
-  EXPECT_THROW(Values("delta_orthogonal", G({3, 3, 6, 4}, Layout::kJax)), Error);
+  EXPECT_THROW(Values("delta_orthogonal", make_geometry({3, 3, 6, 4}, Layout::kJax)), Error);
 }
 
 TEST(FillTest, SliceEqualsWholeAndThreadsDoNotMatter) {
-  const Geometry g = G({257, 129});
+  const Geometry g = make_geometry({257, 129});
   for (const char* s : {"kaiming_uniform(a=sqrt(5))", "he_normal", "xavier_normal",
                         "trunc_normal(std=0.5, a=-0.1, b=1)", "sparse(0.3)",
                         "orthogonal"}) {
@@ -147,7 +141,7 @@ TEST(FillTest, SliceEqualsWholeAndThreadsDoNotMatter) {
 }
 
 TEST(FillTest, SeedsAndStreamsDiffer) {
-  const Geometry g = G({64, 64});
+  const Geometry g = make_geometry({64, 64});
   const auto a = Values("normal", g, DType::kF32, {.seed = 1, .stream = 0});
   const auto b = Values("normal", g, DType::kF32, {.seed = 1, .stream = 1});
   const auto c = Values("normal", g, DType::kF32, {.seed = 2, .stream = 0});
@@ -161,7 +155,7 @@ TEST(FillTest, SeedsAndStreamsDiffer) {
 }
 
 TEST(FillTest, BoundsHold) {
-  const Geometry g = G({1000, 100});
+  const Geometry g = make_geometry({1000, 100});
   for (double v : Values("kaiming_uniform(a=sqrt(5))", g, DType::kF32)) {
     ASSERT_GE(v, -1 / std::sqrt(100.0) - 1e-7);
     ASSERT_LT(v, 1 / std::sqrt(100.0));
@@ -189,16 +183,16 @@ TEST(FillTest, Errors) {
     }
     return std::string("(accepted)");
   };
-  EXPECT_THAT(err("kaiming_uniform", G({10})), HasSubstr("rank >= 2"));
-  EXPECT_THAT(err("orthogonal", G({10})), HasSubstr("rank >= 2"));
-  EXPECT_THAT(err("sparse(0.1)", G({4, 4, 4})), HasSubstr("rank 2"));
-  EXPECT_THAT(err("normal(std=1e5)", G({100, 100}), DType::kF16), HasSubstr("overflows f16"));
-  Geometry g = G({3, 4});
+  EXPECT_THAT(err("kaiming_uniform", make_geometry({10})), HasSubstr("rank >= 2"));
+  EXPECT_THAT(err("orthogonal", make_geometry({10})), HasSubstr("rank >= 2"));
+  EXPECT_THAT(err("sparse(0.1)", make_geometry({4, 4, 4})), HasSubstr("rank 2"));
+  EXPECT_THAT(err("normal(std=1e5)", make_geometry({100, 100}), DType::kF16), HasSubstr("overflows f16"));
+  Geometry g = make_geometry({3, 4});
   g.groups = 0;
   EXPECT_THAT(err("zeros", g), HasSubstr("groups must be >= 1"));
-  Geometry e = G({0, 4});
+  Geometry e = make_geometry({0, 4});
   EXPECT_THAT(err("zeros", e), HasSubstr("dimension < 1"));
-  EXPECT_THROW(fill_slice(Scheme::parse("zeros"), G({4}), DType::kF32, {}, 3, 5, nullptr),
+  EXPECT_THROW(fill_slice(Scheme::parse("zeros"), make_geometry({4}), DType::kF32, {}, 3, 5, nullptr),
                Error);
 }
 

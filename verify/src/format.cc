@@ -1,4 +1,5 @@
 // Output formats of `initcheck check` (see initcheck/verify/format.h).
+#include "initcheck/internal/json.h"
 #include "initcheck/verify/format.h"
 
 #include <cmath>
@@ -12,10 +13,7 @@ namespace {
 
 using nlohmann::ordered_json;
 
-ordered_json Num(double x) {
-  if (!std::isfinite(x)) return nullptr;
-  return x;
-}
+using ::initcheck::internal::json_number;
 
 std::string G(double x, int digits = 4) {
   if (std::isnan(x)) return "-";
@@ -134,28 +132,28 @@ std::string format_json(const CheckRun& run) {
     r["n"] = c.sample.n;
     ordered_json tj;
     tj["family"] = t.family_name();
-    tj["mean"] = Num(t.mean);
-    tj["variance"] = Num(t.variance);
+    tj["mean"] = json_number(t.mean);
+    tj["variance"] = json_number(t.variance);
     const bool bounded = t.family == Target::Family::kUniform ||
                          t.family == Target::Family::kTruncatedNormal;
-    tj["low"] = bounded ? Num(t.low) : ordered_json(nullptr);
-    tj["high"] = bounded ? Num(t.high) : ordered_json(nullptr);
+    tj["low"] = bounded ? json_number(t.low) : ordered_json(nullptr);
+    tj["high"] = bounded ? json_number(t.high) : ordered_json(nullptr);
     tj["derivation"] = t.derivation;
     r["target"] = tj;
-    r["sample"] = {{"mean", Num(c.sample.mean)},
-                   {"variance", Num(c.sample.variance)},
-                   {"min", Num(c.sample.min)},
-                   {"max", Num(c.sample.max)},
-                   {"excess_kurtosis", Num(c.sample.excess_kurtosis)}};
+    r["sample"] = {{"mean", json_number(c.sample.mean)},
+                   {"variance", json_number(c.sample.variance)},
+                   {"min", json_number(c.sample.min)},
+                   {"max", json_number(c.sample.max)},
+                   {"excess_kurtosis", json_number(c.sample.excess_kurtosis)}};
     r["tests"] = ordered_json::array();
     for (size_t i = 0; i < c.tests.size(); ++i) {
       const TestResult& x = c.tests[i];
       ordered_json tr;
       tr["name"] = x.name;
-      tr["statistic"] = Num(x.statistic);
+      tr["statistic"] = json_number(x.statistic);
       if (!std::isnan(x.dof)) tr["dof"] = x.dof;
-      tr["p_value"] = Num(x.p_value);
-      tr["adjusted_p_value"] = i < c.adjusted_p.size() ? Num(c.adjusted_p[i]) : nullptr;
+      tr["p_value"] = json_number(x.p_value);
+      tr["adjusted_p_value"] = i < c.adjusted_p.size() ? json_number(c.adjusted_p[i]) : nullptr;
       tr["reject"] = i < c.rejected.size() && c.rejected[i];
       tr["reliable"] = x.reliable;
       tr["note"] = x.note;

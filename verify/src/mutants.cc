@@ -34,15 +34,6 @@ string Num(double x) { return format_number(x); }
 
 // ---- geometries with about n elements --------------------------------------
 
-Geometry Geo(Shape shape, Layout layout = Layout::kTorch, int64_t groups = 1,
-             FanConvention fans = FanConvention::kFramework) {
-  Geometry g;
-  g.shape = std::move(shape);
-  g.layout = layout;
-  g.groups = groups;
-  g.fans = fans;
-  return g;
-}
 
 int64_t AtLeast(int64_t lo, double x) {
   return std::max<int64_t>(lo, static_cast<int64_t>(std::llround(x)));
@@ -53,21 +44,21 @@ Geometry Matrix(int64_t n, double aspect = 1.0) {
   const int64_t rows = AtLeast(3, std::sqrt(static_cast<double>(n) * aspect));
   const int64_t cols =
       AtLeast(3, static_cast<double>(n) / static_cast<double>(rows));
-  return Geo({rows, cols});
+  return make_geometry({rows, cols});
 }
 
 // A torch Conv2d weight [r c, c, k, k] (out = r in).
 Geometry TorchConv(int64_t n, int64_t r, int64_t k) {
   const int64_t c = AtLeast(
       1, std::sqrt(static_cast<double>(n) / static_cast<double>(r * k * k)));
-  return Geo({r * c, c, k, k});
+  return make_geometry({r * c, c, k, k});
 }
 
 // A Keras Conv2D kernel [k, k, c, r c].
 Geometry KerasConv(int64_t n, int64_t r, int64_t k) {
   const int64_t c = AtLeast(
       1, std::sqrt(static_cast<double>(n) / static_cast<double>(r * k * k)));
-  return Geo({k, k, c, r * c}, Layout::kKeras);
+  return make_geometry({k, k, c, r * c}, Layout::kKeras);
 }
 
 // ---- building blocks -------------------------------------------------------
@@ -359,7 +350,7 @@ std::vector<Mutant> Build() {
       "kaiming_normal(mode=fan_out, nonlinearity=relu)", f32,
       [](int64_t n) {
         const int64_t c = AtLeast(3, static_cast<double>(n) / 9.0);
-        return Geo({c, 1, 3, 3}, Layout::kTorch, c, FanConvention::kLayer);
+        return make_geometry({c, 1, 3, 3}, Layout::kTorch, c, false, FanConvention::kLayer);
       },
       [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
         Geometry framework = g;
@@ -380,7 +371,7 @@ std::vector<Mutant> Build() {
       "kaiming_uniform(nonlinearity=relu)", f32,
       [](int64_t n) {
         const int64_t m = AtLeast(1, std::sqrt(static_cast<double>(n) / 36.0));
-        return Geo({4 * m, m, 3, 3}, Layout::kTorch, 4, FanConvention::kLayer);
+        return make_geometry({4 * m, m, 3, 3}, Layout::kTorch, 4, false, FanConvention::kLayer);
       },
       [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
         const Fans f = compute_fans(g);
@@ -572,7 +563,7 @@ std::vector<Mutant> Build() {
         const int64_t rows = g.shape[0], cols = g.shape[1];
         const Tensor row =
             FillText("uniform(a=" + Num(-b) + ", b=" + Num(b) + ")",
-                     Geo({cols}), dt, seed);
+                     make_geometry({cols}), dt, seed);
         Tensor t(dt, g.shape);
         const size_t bytes = static_cast<size_t>(row.nbytes());
         for (int64_t r = 0; r < rows; ++r) {
@@ -628,7 +619,7 @@ std::vector<Mutant> Build() {
       "TF PR #9429 review (D-26); Mezzadri (2007)", "orthogonal", f32,
       [](int64_t n) {
         const int64_t k = AtLeast(3, std::sqrt(static_cast<double>(n)));
-        return Geo({k, k});
+        return make_geometry({k, k});
       },
       [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
         return FromDoubles(OrthogonalNoSignFix(g.shape[0], g.shape[1],
@@ -648,7 +639,7 @@ std::vector<Mutant> Build() {
       "orthogonal", f32,
       [](int64_t n) {
         const int64_t k = AtLeast(3, std::sqrt(static_cast<double>(n)));
-        return Geo({k, k});
+        return make_geometry({k, k});
       },
       [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
         return FromDoubles(OrthogonalSvdOfUniform(g.shape[0], g.shape[1],

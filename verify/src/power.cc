@@ -1,4 +1,5 @@
 // The power (mutation) study and the shared statistics of power.h.
+#include "initcheck/internal/json.h"
 #include "initcheck/verify/power.h"
 
 #include <boost/math/distributions/beta.hpp>
@@ -19,10 +20,7 @@ namespace {
 
 using nlohmann::ordered_json;
 
-ordered_json Num(double x) {
-  if (!std::isfinite(x)) return nullptr;
-  return x;
-}
+using ::initcheck::internal::json_number;
 
 uint64_t SplitMix64(uint64_t x) {
   x += 0x9e3779b97f4a7c15ull;
@@ -313,7 +311,7 @@ std::string to_json(const PowerResults& r) {
     x["bug_reference"] = m.bug_reference;
     x["reference_scheme"] = m.reference_scheme;
     x["dtype"] = dtype_name(m.dtype);
-    x["mutant_effect"] = {{"variance_ratio", Num(m.variance_ratio)},
+    x["mutant_effect"] = {{"variance_ratio", json_number(m.variance_ratio)},
                           {"text", m.effect}};
     x["shape"] = m.shape;
     x["layout"] = layout_name(m.layout);

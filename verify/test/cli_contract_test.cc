@@ -57,11 +57,6 @@ std::string Fixture(const std::string& name) {
   return std::string(INITCHECK_NUMPY_FIXTURES) + "/" + name;
 }
 
-Geometry Geo(Shape shape) {
-  Geometry g;
-  g.shape = std::move(shape);
-  return g;
-}
 
 bool IsNumberOrNull(const json& j) { return j.is_number() || j.is_null(); }
 
@@ -194,11 +189,11 @@ TEST(CheckJsonContract, SafetensorsWithNamesNullsAndSkipped) {
       (std::filesystem::temp_directory_path() /
        ("initcheck_contract_" + std::to_string(::getpid()) + ".safetensors"))
           .string();
-  const Tensor w = fill(Scheme::parse("xavier_normal"), Geo({128, 64}),
+  const Tensor w = fill(Scheme::parse("xavier_normal"), make_geometry({128, 64}),
                         DType::kF32, {.seed = 3});
-  const Tensor q = fill(Scheme::parse("orthogonal"), Geo({64, 64}),
+  const Tensor q = fill(Scheme::parse("orthogonal"), make_geometry({64, 64}),
                         DType::kBF16, {.seed = 4});
-  const Tensor b = fill(Scheme::parse("zeros"), Geo({64}), DType::kF16, {});
+  const Tensor b = fill(Scheme::parse("zeros"), make_geometry({64}), DType::kF16, {});
   write_safetensors(
       path, {{"layer.weight", &w}, {"layer.orth", &q}, {"layer.bias", &b}});
   const CliResult r =

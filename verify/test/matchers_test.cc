@@ -22,12 +22,6 @@ namespace {
 
 using ::testing::Not;
 
-Geometry Geo(Shape shape, Layout layout = Layout::kTorch) {
-  Geometry g;
-  g.shape = std::move(shape);
-  g.layout = layout;
-  return g;
-}
 
 std::vector<float> AsFloats(const Tensor& t) {
   return std::vector<float>(t.as<float>(), t.as<float>() + t.numel());
@@ -36,20 +30,20 @@ std::vector<float> AsFloats(const Tensor& t) {
 TEST(Follows, AcceptsACorrectTensorInEveryForm) {
   const Scheme s = Scheme::parse("kaiming_uniform(a=sqrt(5))");
   const Shape shape = {64, 32, 3, 3};
-  const Tensor t = fill(s, Geo(shape), DType::kF32, {.seed = 11});
+  const Tensor t = fill(s, make_geometry(shape), DType::kF32, {.seed = 11});
   EXPECT_THAT(t, Follows("kaiming_uniform(a=sqrt(5))"));
   EXPECT_THAT(t, Follows("kaiming_uniform(a=sqrt(5))", shape));
   const std::vector<float> v = AsFloats(t);
   EXPECT_THAT(v, Follows("kaiming_uniform(a=2.23606797749979)", shape));
   EXPECT_THAT(std::span<const float>(v),
               Follows("kaiming_uniform(a=sqrt(5))", shape));
-  const Tensor d = fill(s, Geo(shape), DType::kF64, {.seed = 12});
+  const Tensor d = fill(s, make_geometry(shape), DType::kF64, {.seed = 12});
   const std::vector<double> dv(d.as<double>(), d.as<double>() + d.numel());
   EXPECT_THAT(dv, Follows("kaiming_uniform(a=sqrt(5))", shape));
 }
 
 TEST(Follows, KerasLayoutAndLowPrecision) {
-  const Geometry g = Geo({3, 3, 64, 128}, Layout::kKeras);
+  const Geometry g = make_geometry({3, 3, 64, 128}, Layout::kKeras);
   const Tensor t =
       fill(Scheme::parse("he_normal"), g, DType::kBF16, {.seed = 13});
   EXPECT_THAT(t, Follows("he_normal", {.layout = Layout::kKeras}));

@@ -53,6 +53,12 @@ struct Geometry {
   std::optional<int64_t> fan_out;
 };
 
+// A geometry in one expression (tests, studies, examples); the axes and
+// explicit fans stay unset.
+Geometry make_geometry(Shape shape, Layout layout = Layout::kTorch, int64_t groups = 1,
+                       bool transposed = false,
+                       FanConvention fans = FanConvention::kFramework);
+
 // Validates the geometry (dimensions >= 1, groups >= 1, both or neither of
 // the explicit fans and of the axes, no conflicting options). Rank is not
 // checked here: compute_fans (fill) and the oracle (verify) require rank >= 2

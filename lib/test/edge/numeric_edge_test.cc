@@ -20,16 +20,10 @@ namespace {
 
 using ::testing::HasSubstr;
 
-Geometry Geo(Shape shape, Layout layout = Layout::kTorch) {
-  Geometry g;
-  g.shape = std::move(shape);
-  g.layout = layout;
-  return g;
-}
 
 Tensor Fill(const std::string& scheme, Shape shape, DType dtype,
             Layout layout = Layout::kTorch) {
-  return fill(Scheme::parse(scheme), Geo(std::move(shape), layout), dtype,
+  return fill(Scheme::parse(scheme), make_geometry(std::move(shape), layout), dtype,
               {.seed = 2026, .stream = 3, .threads = 1});
 }
 
@@ -186,7 +180,7 @@ TEST(NumericEdge, FanOfOne) {
   }
   // kaiming_normal, fan_in = 1: std = gain = sqrt(2).
   const FillPlan p = plan_fill(
-      Scheme::parse("kaiming_normal(nonlinearity=relu)"), Geo({7, 1}));
+      Scheme::parse("kaiming_normal(nonlinearity=relu)"), make_geometry({7, 1}));
   ASSERT_TRUE(p.fans.has_value());
   EXPECT_EQ(p.fans->fan_in, 1);
   EXPECT_DOUBLE_EQ(p.std, std::sqrt(2.0));

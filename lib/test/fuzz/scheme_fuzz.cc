@@ -24,14 +24,9 @@ using initcheck::DType;
 using initcheck::Error;
 using initcheck::Geometry;
 using initcheck::Layout;
+using initcheck::make_geometry;
 using initcheck::Scheme;
 
-Geometry Geo(initcheck::Shape shape, Layout layout) {
-  Geometry g;
-  g.shape = std::move(shape);
-  g.layout = layout;
-  return g;
-}
 
 void TryFill(const Scheme& s, const Geometry& g) {
   try {
@@ -82,8 +77,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   INITCHECK_FUZZ_CHECK(back->str() == canonical,
                        canonical + " prints as " + back->str());
 
-  TryFill(*s, Geo({4, 3}, Layout::kTorch));
-  TryFill(*s, Geo({4, 2, 3}, Layout::kTorch));
-  TryFill(*s, Geo({3, 2, 4}, Layout::kKeras));
+  TryFill(*s, make_geometry({4, 3}, Layout::kTorch));
+  TryFill(*s, make_geometry({4, 2, 3}, Layout::kTorch));
+  TryFill(*s, make_geometry({3, 2, 4}, Layout::kKeras));
   return 0;
 }

@@ -21,28 +21,18 @@ struct Case {
   std::string layer;  // "Linear(256, 512)", ...
 };
 
-Geometry Geo(Shape s, Layout l = Layout::kTorch, int64_t groups = 1,
-             bool transposed = false, FanConvention f = FanConvention::kFramework) {
-  Geometry g;
-  g.shape = std::move(s);
-  g.layout = l;
-  g.groups = groups;
-  g.transposed = transposed;
-  g.fans = f;
-  return g;
-}
 
 std::vector<Case> Cases(bool quick) {
   // Representative layers, ~2^17 elements each (2^13 in quick mode).
   const int64_t k = quick ? 1 : 4;
-  const Geometry linear = Geo({256 * k, 128});
-  const Geometry conv = Geo({64 * k, 32, 3, 3});
-  const Geometry grouped = Geo({64 * k, 8, 3, 3}, Layout::kTorch, 4, false, FanConvention::kLayer);
+  const Geometry linear = make_geometry({256 * k, 128});
+  const Geometry conv = make_geometry({64 * k, 32, 3, 3});
+  const Geometry grouped = make_geometry({64 * k, 8, 3, 3}, Layout::kTorch, 4, false, FanConvention::kLayer);
   const Geometry transposed =
-      Geo({32, 64 * k, 3, 3}, Layout::kTorch, 1, true, FanConvention::kLayer);
-  const Geometry dense = Geo({128, 256 * k}, Layout::kKeras);
-  const Geometry conv_k = Geo({3, 3, 32, 64 * k}, Layout::kKeras);
-  const Geometry conv_j = Geo({3, 3, 32, 64 * k}, Layout::kJax);
+      make_geometry({32, 64 * k, 3, 3}, Layout::kTorch, 1, true, FanConvention::kLayer);
+  const Geometry dense = make_geometry({128, 256 * k}, Layout::kKeras);
+  const Geometry conv_k = make_geometry({3, 3, 32, 64 * k}, Layout::kKeras);
+  const Geometry conv_j = make_geometry({3, 3, 32, 64 * k}, Layout::kJax);
   std::vector<Case> c;
   auto add = [&](std::string s, const Geometry& g, std::string layer,
                  std::vector<DType> dtypes = {DType::kF32}) {
@@ -74,10 +64,10 @@ std::vector<Case> Cases(bool quick) {
   add("kaiming_normal(nonlinearity=relu)", conv, cv, all);
   add("kaiming_normal(mode=fan_out, nonlinearity=relu)", grouped, gr + ", fans=layer");
   add("kaiming_normal(a=0.2, nonlinearity=leaky_relu)", transposed, tr + ", fans=layer");
-  add("orthogonal(gain=1)", Geo({quick ? 64 : 256, 128}), "Linear(128, 256)", all);
-  add("orthogonal(gain=sqrt(2))", Geo({64, 32, 3, 3}), "Conv2d(32, 64, 3)");
-  add("eye", Geo({128, 256}), "Linear(256, 128)");
-  add("dirac(groups=2)", Geo({64, 16, 3, 3}), "Conv2d(32, 64, 3, groups=2)");
+  add("orthogonal(gain=1)", make_geometry({quick ? 64 : 256, 128}), "Linear(128, 256)", all);
+  add("orthogonal(gain=sqrt(2))", make_geometry({64, 32, 3, 3}), "Conv2d(32, 64, 3)");
+  add("eye", make_geometry({128, 256}), "Linear(256, 128)");
+  add("dirac(groups=2)", make_geometry({64, 16, 3, 3}), "Conv2d(32, 64, 3, groups=2)");
   add("sparse(sparsity=0.1, std=0.01)", linear, lin, all);
   // Keras names.
   add("glorot_uniform", dense, de, all);
@@ -93,9 +83,9 @@ std::vector<Case> Cases(bool quick) {
   add("truncated_normal(mean=0, stddev=0.05)", dense, de, all);
   add("random_normal(stddev=0.05)", dense, de);
   add("random_uniform(minval=-0.05, maxval=0.05)", dense, de);
-  add("identity(gain=2)", Geo({128, 128}, Layout::kKeras), "Dense(128) on 128");
-  add("orthogonal(gain=1)", Geo({3, 3, 32, 64}, Layout::kKeras), "Conv2D(64, 3) on 32");
-  add("delta_orthogonal(scale=1)", Geo({3, 3, 32, 64}, Layout::kJax), ck + " (jax)");
+  add("identity(gain=2)", make_geometry({128, 128}, Layout::kKeras), "Dense(128) on 128");
+  add("orthogonal(gain=1)", make_geometry({3, 3, 32, 64}, Layout::kKeras), "Conv2D(64, 3) on 32");
+  add("delta_orthogonal(scale=1)", make_geometry({3, 3, 32, 64}, Layout::kJax), ck + " (jax)");
   return c;
 }
 

@@ -45,34 +45,23 @@ inline constexpr uint64_t kGofBaseSeed = 0x6f0f5eedull;
 
 // A geometry (assigned member by member: Geometry has optional members
 // without initializers, which designated initializers would warn about).
-inline Geometry Geo(Shape s, Layout layout = Layout::kTorch, int64_t groups = 1,
-                    bool transposed = false,
-                    FanConvention fans = FanConvention::kFramework) {
-  Geometry g;
-  g.shape = std::move(s);
-  g.layout = layout;
-  g.groups = groups;
-  g.transposed = transposed;
-  g.fans = fans;
-  return g;
-}
 // torch layout [out, in, *k] (Linear, ConvNd), framework fans.
-inline Geometry Torch(Shape s) { return Geo(std::move(s)); }
+inline Geometry Torch(Shape s) { return make_geometry(std::move(s)); }
 // A grouped (or depthwise) ConvNd weight [out, in/groups, *k], layer fans.
 inline Geometry Grouped(Shape s, int64_t groups) {
-  return Geo(std::move(s), Layout::kTorch, groups, false,
+  return make_geometry(std::move(s), Layout::kTorch, groups, false,
              FanConvention::kLayer);
 }
 // A ConvTransposeNd weight [in, out/groups, *k], layer fans.
 inline Geometry Transposed(Shape s, int64_t groups = 1) {
-  return Geo(std::move(s), Layout::kTorch, groups, true, FanConvention::kLayer);
+  return make_geometry(std::move(s), Layout::kTorch, groups, true, FanConvention::kLayer);
 }
 // Keras / JAX kernels [*k, in, out].
-inline Geometry Keras(Shape s) { return Geo(std::move(s), Layout::kKeras); }
-inline Geometry Jax(Shape s) { return Geo(std::move(s), Layout::kJax); }
+inline Geometry Keras(Shape s) { return make_geometry(std::move(s), Layout::kKeras); }
+inline Geometry Jax(Shape s) { return make_geometry(std::move(s), Layout::kJax); }
 // A Keras Conv*DTranspose kernel [*k, out/groups, in], layer fans.
 inline Geometry KerasTransposed(Shape s, int64_t groups = 1) {
-  return Geo(std::move(s), Layout::kKeras, groups, true, FanConvention::kLayer);
+  return make_geometry(std::move(s), Layout::kKeras, groups, true, FanConvention::kLayer);
 }
 
 // ---- one GoF case
