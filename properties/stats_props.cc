@@ -1,7 +1,7 @@
 // Statistics-library properties: algebraic facts about the KS, AD and
 // chi-square statistics and p-values and about Holm/Bonferroni, which hold
-// for every input. No property here makes a sampling claim (statistics note
-// §5.1: RapidCheck runs each property max_success times, so a claim that
+// for every input. No property here makes a sampling claim (RapidCheck runs
+// each property max_success times, so a claim that
 // holds with probability 1 - alpha would fail about max_success alpha of the
 // runs); randomness only chooses the inputs.
 #include <gtest/gtest.h>

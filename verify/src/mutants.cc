@@ -1,9 +1,7 @@
 // The mutant catalogue (see initcheck/verify/mutants.h).
 //
-// Every mutant below names the real bug it mirrors. "D-n" refers to the bug
-// catalogue in /work/shared/research/initializers.md, section (d); "b.n" and
-// "§e" to its sections on formulas and peer tests; "statistics note §6" to
-// /work/shared/research/statistics.md.
+// Every mutant below names the real bug it mirrors by the public report
+// (issue or pull request of the framework, or the paper) a reader can look up.
 #include "initcheck/verify/mutants.h"
 
 #include <Eigen/Dense>
@@ -26,7 +24,7 @@ namespace {
 using std::string;
 
 constexpr double kNaNValue = std::numeric_limits<double>::quiet_NaN();
-// std of N(0, 1) truncated to [-2, 2] (Keras/JAX constant; initializers.md
+// std of N(0, 1) truncated to [-2, 2] (Keras/JAX constant;
 // b.3).
 constexpr double kTruncStd2 = 0.87962566103423978;
 
@@ -205,8 +203,8 @@ std::vector<Mutant> Build() {
   v.push_back(Make(
       "gain_off_5pct",
       "std 5% too large: a wrong gain constant (1.05 sqrt(2) for relu)",
-      "wrong gain constants: PyTorch calculate_gain('selu') = 3/4 (#54055, "
-      "D-7), LibTorch calculate_gain falling through to 1 (D-16); 5% is the "
+      "wrong gain constants: PyTorch calculate_gain('selu') = 3/4 (#54055), "
+      "LibTorch calculate_gain falling through to 1; 5% is the "
       "smallest scale error the project's issue asks to catch",
       "kaiming_normal(nonlinearity=relu)", f32,
       [](int64_t n) { return Matrix(n); },
@@ -220,7 +218,7 @@ std::vector<Mutant> Build() {
       "gain_off_0p01pct",
       "std 0.01% too large (a gain constant rounded to 4 digits)",
       "documented limit, not a catalogue bug: how small a scale error the "
-      "battery can see (statistics note §5.4)",
+      "battery can see (the variance z-test needs n ~ 2 ((z_a + z_b) / eps)^2)",
       "kaiming_normal(nonlinearity=relu)", f32,
       [](int64_t n) { return Matrix(n); },
       [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
@@ -229,7 +227,7 @@ std::vector<Mutant> Build() {
       },
       Const(1.0001 * 1.0001, "std x1.0001 (variance 1.0002x target)"), 0,
       "a variance error of 2e-4 needs n ~ 2 ((4.9 + 2.3) / 2e-4)^2 ~ 3e9 "
-      "elements for 99% power (statistics note §5.4): not detectable at any "
+      "elements for 99% power: not detectable at any "
       "practical size"));
 
   v.push_back(Make(
@@ -237,7 +235,7 @@ std::vector<Mutant> Build() {
       "fan_in and fan_out swapped: the weight's axes read the wrong way round "
       "(a ConvTranspose [in, out, k, k] weight read as a Conv weight, or a "
       "Keras kernel read in torch layout)",
-      "PyTorch #7865 (D-4), TF #31192 (D-23)", "kaiming_normal", f32,
+      "PyTorch #7865, TF #31192", "kaiming_normal", f32,
       [](int64_t n) { return TorchConv(n, 2, 3); },
       [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
         const Fans f = compute_fans(g);
@@ -256,8 +254,8 @@ std::vector<Mutant> Build() {
       "uniform_bound_missing_sqrt3",
       "uniform bound sqrt(scale/n) instead of sqrt(3 scale/n): the std used "
       "as the bound",
-      "keras PR #372 (D-27); the same variance as tiny-dnn's lecun bound "
-      "1/sqrt(fan_in) (D-45)",
+      "keras PR #372; the same variance as tiny-dnn's lecun bound "
+      "1/sqrt(fan_in)",
       "he_uniform", f32, [](int64_t n) { return KerasConv(n, 2, 3); },
       [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
         const double l = Plan(ref, g).high / std::sqrt(3.0);
@@ -271,7 +269,7 @@ std::vector<Mutant> Build() {
       "variance_passed_as_std",
       "Glorot normal with std = 2/(fan_in+fan_out), the variance passed "
       "where the std was expected",
-      "mlpack GlorotInitialization, fixed by PR #3651 after 6 years (D-37)",
+      "mlpack GlorotInitialization, fixed by PR #3651 after 6 years",
       "xavier_normal", f32, [](int64_t n) { return Matrix(n); },
       [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
         const FillPlan p = Plan(ref, g);
@@ -288,7 +286,7 @@ std::vector<Mutant> Build() {
       "keras_truncated_normal_no_correction",
       "Keras-style truncated normal (+-2 parent sd) with parent sd sqrt(2 / "
       "fan_in), i.e. without dividing by 0.87962566: variance 0.774x",
-      "keras #8048, TF #16344 / #18706, tfjs #8594 (D-20)", "he_normal", f32,
+      "keras #8048, TF #16344 / #18706, tfjs #8594", "he_normal", f32,
       [](int64_t n) { return KerasConv(n, 2, 3); },
       [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
         const double s = Plan(ref, g).std * kTruncStd2;
@@ -302,7 +300,7 @@ std::vector<Mutant> Build() {
       "selu_gain_three_quarters",
       "self-normalizing init with PyTorch's SELU gain 3/4 where variance "
       "1/fan_in (nonlinearity='linear') was needed",
-      "PyTorch #54055, PR #50664 (D-7)", "kaiming_normal(nonlinearity=linear)",
+      "PyTorch #54055, PR #50664", "kaiming_normal(nonlinearity=linear)",
       f32, [](int64_t n) { return Matrix(n, 0.5); },
       [](const Scheme&, const Geometry& g, DType dt, uint64_t seed) {
         return FillText("kaiming_normal(nonlinearity=selu)", g, dt, seed);
@@ -314,8 +312,8 @@ std::vector<Mutant> Build() {
       "Caffe's 'xavier' filler (default variance_norm FAN_IN: U(+-sqrt(3 / "
       "fan_in)), LeCun variance 1/fan_in) used as Glorot's 2/(fan_in + "
       "fan_out)",
-      "Caffe filler.hpp naming trap (D-43); Caffe's own test checks the wrong "
-      "std (D-44)",
+      "Caffe filler.hpp naming trap; Caffe's own test checks the wrong "
+      "std",
       "xavier_uniform", f32, [](int64_t n) { return TorchConv(n, 2, 3); },
       [](const Scheme&, const Geometry& g, DType dt, uint64_t seed) {
         const Fans f = compute_fans(g);
@@ -334,7 +332,7 @@ std::vector<Mutant> Build() {
       "linear_default_instead_of_kaiming",
       "PyTorch's nn.Linear / ConvNd default kaiming_uniform_(a=sqrt(5)) = "
       "U(+-1/sqrt(fan_in)) where He initialization (a=0, relu) was meant",
-      "PyTorch #15314, #57109, #129302 (D-5)",
+      "PyTorch #15314, #57109, #129302",
       "kaiming_uniform(nonlinearity=relu)", f32,
       [](int64_t n) { return Matrix(n, 2.0); },
       [](const Scheme&, const Geometry& g, DType dt, uint64_t seed) {
@@ -346,7 +344,7 @@ std::vector<Mutant> Build() {
       "depthwise_fan_out_not_divided",
       "depthwise conv (groups = channels) with fan_out = out k k instead of "
       "out/groups k k, as PyTorch computes it",
-      "PyTorch #23854 (open, D-3), pytorch-image-models #84",
+      "PyTorch #23854 (open), pytorch-image-models #84",
       "kaiming_normal(mode=fan_out, nonlinearity=relu)", f32,
       [](int64_t n) {
         const int64_t c = AtLeast(3, static_cast<double>(n) / 9.0);
@@ -367,7 +365,7 @@ std::vector<Mutant> Build() {
       "grouped_fan_in_ungrouped",
       "grouped conv (4 groups) initialized with the ungrouped fan_in = in k k "
       "instead of in/groups k k: the bound sqrt(groups) too narrow",
-      "ml-explore/mlx #4536 (initializers.md, peer bugs)",
+      "ml-explore/mlx #4536",
       "kaiming_uniform(nonlinearity=relu)", f32,
       [](int64_t n) {
         const int64_t m = AtLeast(1, std::sqrt(static_cast<double>(n) / 36.0));
@@ -387,8 +385,8 @@ std::vector<Mutant> Build() {
       "torch_trunc_normal_absolute_bounds",
       "trunc_normal_(w, std=0.02) with the default a=-2, b=2, which are "
       "absolute: cut at +-100 sd, i.e. untruncated, where +-2 sd was meant",
-      "PyTorch trunc_normal_ a, b are absolute (initializers.md b.3; the "
-      "trap behind #155588, D-2)",
+      "PyTorch trunc_normal_ a, b are absolute (torch.nn.init docs; the "
+      "trap behind PyTorch #155588)",
       "trunc_normal(std=0.02, a=-0.04, b=0.04)", f32,
       [](int64_t n) { return Matrix(n); },
       [](const Scheme&, const Geometry& g, DType dt, uint64_t seed) {
@@ -402,8 +400,8 @@ std::vector<Mutant> Build() {
       "truncated_at_3sd",
       "Keras-style truncated normal cut at +-3 parent sd instead of +-2 "
       "(parent sd still corrected for +-2)",
-      "truncation in the wrong place (statistics note §6; JAX's lower/upper "
-      "are in sd units, PyTorch's absolute: initializers.md b.3)",
+      "truncation in the wrong place (JAX's lower/upper "
+      "are in sd units, PyTorch's a, b absolute)",
       "he_normal", f32, [](int64_t n) { return KerasConv(n, 2, 3); },
       [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
         const double s = Plan(ref, g).std;
@@ -422,7 +420,7 @@ std::vector<Mutant> Build() {
       "Keras VarianceScaling 'normal' means truncated_normal, "
       "'untruncated_normal' is separate; TF's test file tests "
       "'truncated_normal' twice and never the untruncated one "
-      "(initializers.md §e); PyTorch kaiming_normal_ is untruncated where "
+      "(tensorflow/python/ops/init_ops_v2_test.py); PyTorch kaiming_normal_ is untruncated where "
       "Keras HeNormal is truncated",
       "he_normal", f32, [](int64_t n) { return KerasConv(n, 2, 3); },
       [](const Scheme&, const Geometry& g, DType dt, uint64_t seed) {
@@ -436,8 +434,9 @@ std::vector<Mutant> Build() {
   v.push_back(Make(
       "mean_shift_0p02sd", "every value shifted by +0.02 sd",
       "a biased sampler; cf. PyTorch trunc_normal_ on bf16 piling mass at the "
-      "lower bound (#145498, D-1); 0.02 sd is the project's target "
-      "resolution (statistics note §4.6: n = 130,248 at alpha 1e-6)",
+      "lower bound (#145498); 0.02 sd is the project's target "
+      "resolution (the mean z-test detects it with probability 0.99 from "
+      "n = ((4.89 + 2.33) / 0.02)^2 = 130,248 at alpha 1e-6)",
       "kaiming_normal(nonlinearity=relu)", f32,
       [](int64_t n) { return Matrix(n); },
       [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
@@ -453,7 +452,7 @@ std::vector<Mutant> Build() {
       "a normal with the uniform's variance where the uniform was meant "
       "(the _normal and _uniform variants confused)",
       "kaiming_normal_ vs kaiming_uniform_ in ports; Caffe 'msra' (Gaussian) "
-      "vs 'xavier' (uniform) (D-43)",
+      "vs 'xavier' (uniform)",
       "kaiming_uniform(a=sqrt(5))", f32,
       [](int64_t n) { return TorchConv(n, 2, 3); },
       [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
@@ -465,7 +464,7 @@ std::vector<Mutant> Build() {
 
   v.push_back(Make(
       "uniform_zero_to_b", "U[0, b) where U[-b, b) was meant",
-      "jax.nn.initializers.uniform(scale) is U[0, scale) (D-32, flax #4127)",
+      "jax.nn.initializers.uniform(scale) is U[0, scale) (flax #4127)",
       "random_uniform(minval=-0.05, maxval=0.05)", f32,
       [](int64_t n) { return Matrix(n); },
       [](const Scheme&, const Geometry& g, DType dt, uint64_t seed) {
@@ -478,7 +477,7 @@ std::vector<Mutant> Build() {
       "values quantized to 16 levels (the midpoints of 16 equal cells): too "
       "few random bits",
       "low-resolution randomness (e.g. rand() % 16 scaled); PyTorch now "
-      "counts unique values of trunc_normal_ (initializers.md §e, D-1)",
+      "counts unique values of trunc_normal_ (test/nn/test_init.py)",
       "kaiming_uniform(a=sqrt(5))", f32, [](int64_t n) { return Matrix(n); },
       [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
         const FillPlan p = Plan(ref, g);
@@ -500,7 +499,7 @@ std::vector<Mutant> Build() {
       "Keras-style truncated normal drawing 4 normals per element and keeping "
       "the first in range; when all 4 are out (p = 4.3e-6) the first, "
       "out-of-range one leaks",
-      "Keras 3 torch-backend truncated_normal (D-28)", "he_normal", f32,
+      "Keras 3 torch-backend truncated_normal", "he_normal", f32,
       [](int64_t n) { return KerasConv(n, 2, 3); },
       [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
         const double s = Plan(ref, g).std;
@@ -530,7 +529,8 @@ std::vector<Mutant> Build() {
       "f32 -> bfloat16 by dropping the low 16 bits (round toward zero) "
       "instead of rounding to nearest even",
       "not in the catalogue [derived]: a float-to-bf16 cast by truncation; "
-      "the catalogue's low-precision bugs are D-1 and D-9",
+      "the catalogue's low-precision bugs are PyTorch #145498 (trunc_normal_ "
+      "on bf16) and #9315 (orthogonal_ on half/bf16)",
       "kaiming_normal(nonlinearity=relu)", DType::kBF16,
       [](int64_t n) { return Matrix(n); },
       [](const Scheme& ref, const Geometry& g, DType, uint64_t seed) {
@@ -555,8 +555,8 @@ std::vector<Mutant> Build() {
       "rows_share_one_stream",
       "every row drawn from the same random stream (identical rows)",
       "a generator reused per row or layer: Keras' shared unseeded "
-      "initializer instance gives identical weights (D-24); sparse_ ignoring "
-      "its generator (D-12)",
+      "initializer instance gives identical weights; sparse_ ignoring "
+      "its generator",
       "kaiming_uniform(a=sqrt(5))", f32, [](int64_t n) { return Matrix(n); },
       [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
         const double b = Plan(ref, g).high;
@@ -578,8 +578,8 @@ std::vector<Mutant> Build() {
       "serial_correlation_0p1",
       "neighbouring values correlated: AR(1) with rho = 0.1 (the marginal is "
       "still exactly right)",
-      "overlapping counters or a transform reusing a variate (statistics note "
-      "§6: Box-Muller returning the same variate twice)",
+      "overlapping counters or a transform reusing a variate (Box-Muller "
+      "returning the same variate twice)",
       "kaiming_normal(nonlinearity=relu)", f32,
       [](int64_t n) { return Matrix(n); },
       [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
@@ -595,8 +595,8 @@ std::vector<Mutant> Build() {
       "caffe_sparse_bernoulli_mask",
       "sparse init with an independent Bernoulli(0.1) zero mask instead of "
       "exactly ceil(0.1 rows) zeros per column",
-      "Caffe gaussian filler with sparse=k (Bernoulli mask; initializers.md "
-      "b.4) vs torch.nn.init.sparse_",
+      "Caffe gaussian filler with sparse=k (Bernoulli mask; Caffe "
+      "filler.hpp) vs torch.nn.init.sparse_",
       "sparse(sparsity=0.1)", f32, [](int64_t n) { return Matrix(n); },
       [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
         Tensor t =
@@ -616,7 +616,7 @@ std::vector<Mutant> Build() {
       "orthogonal_without_sign_fix",
       "QR of a Gaussian matrix (Eigen Householder) without multiplying Q by "
       "sign(diag R): orthogonal but not Haar",
-      "TF PR #9429 review (D-26); Mezzadri (2007)", "orthogonal", f32,
+      "TF PR #9429 review; Mezzadri (2007)", "orthogonal", f32,
       [](int64_t n) {
         const int64_t k = AtLeast(3, std::sqrt(static_cast<double>(n)));
         return make_geometry({k, k});
@@ -634,8 +634,8 @@ std::vector<Mutant> Build() {
       "mlpack_orthogonal_svd_of_uniform",
       "U from the SVD of a U[0,1) matrix (not centred): orthogonal, but the "
       "first column is nearly constant",
-      "mlpack OrthogonalInitialization svd_econ(randu) (D-40); TF r0.12 "
-      "orthogonal from random_uniform (PR #10719, D-26)",
+      "mlpack OrthogonalInitialization svd_econ(randu); TF r0.12 "
+      "orthogonal from random_uniform (PR #10719)",
       "orthogonal", f32,
       [](int64_t n) {
         const int64_t k = AtLeast(3, std::sqrt(static_cast<double>(n)));
