@@ -82,13 +82,13 @@ fuzz: deps
 # `asan` preset of CMakePresets.json: build-asan, RelWithDebInfo,
 # -fsanitize=address,undefined -fno-sanitize-recover=undefined). Excluded,
 # by SANITIZE_EXCLUDE (a ctest -E regex):
-#   - cli.resources.* measure peak RSS of the CLI (ASan's shadow memory and its
-#     quarantine of freed blocks make RSS meaningless there).
+#   - cli.resources.* and verify.resources.* measure peak RSS (ASan's shadow
+#     memory and its quarantine of freed blocks make RSS meaningless there).
 # The preset does not build the benchmarks (nor their smoke test).
 # SANITIZE_LABELS (a ctest -L regex, default all) narrows the run, e.g.
 # SANITIZE_LABELS='lib|verify|cli|fuzz' for the fast subset.
 SANITIZE_BUILD ?= build-asan
-SANITIZE_EXCLUDE ?= ^cli\.resources\.
+SANITIZE_EXCLUDE ?= ^(cli|verify)\.resources\.
 SANITIZE_LABELS ?=
 SANITIZE_ENV := ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1 \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1

@@ -29,6 +29,20 @@ double min_uniform_cdf(int64_t n, double u) {
 }
 
 TestResult out_of_support_test(const GofInput& in, const Distribution& target) {
+  return out_of_support_test(summarize_gof(in), target);
+}
+TestResult extremes_test(const GofInput& in) {
+  return extremes_test(summarize_gof(in));
+}
+TestResult max_abs_deviation_test(const GofInput& in,
+                                  const Distribution& target) {
+  return max_abs_deviation_test(summarize_gof(in), target);
+}
+TestResult support_test(const GofInput& in, const Distribution& target) {
+  return support_test(summarize_gof(in), target);
+}
+
+TestResult out_of_support_test(const GofSummary& in, const Distribution& target) {
   TestResult r;
   r.name = "out_of_support";
   r.n = in.size() + in.n_nan;
@@ -49,7 +63,7 @@ TestResult out_of_support_test(const GofInput& in, const Distribution& target) {
   return r;
 }
 
-TestResult extremes_test(const GofInput& in) {
+TestResult extremes_test(const GofSummary& in) {
   TestResult r;
   r.name = "extremes";
   r.n = in.size();
@@ -57,24 +71,24 @@ TestResult extremes_test(const GofInput& in) {
     r.note = "no values";
     return r;
   }
-  const double u = in.cdf.front();  // F(min)
-  const double s = in.sf.back();    // 1 - F(max)
+  const double u = in.u_min;  // F(min)
+  const double s = in.s_max;  // 1 - F(max)
   const double p_min = two_sided_min(r.n, u);
   const double p_max = two_sided_min(r.n, s);
   r.p_value = std::min(1.0, 2.0 * std::min(p_min, p_max));
   const double nn = static_cast<double>(r.n);
   r.statistic = std::max(nn * u, nn * s);
-  r.details = {{"min", in.sorted.front()}, {"max", in.sorted.back()},
+  r.details = {{"min", in.min}, {"max", in.max},
                {"n_u_min", nn * u},        {"n_s_max", nn * s},
                {"p_min", p_min},           {"p_max", p_max}};
   r.note = format(
       "min %.6g (n F = %.3g), max %.6g (n (1-F) = %.3g); ~Exp(1) "
       "under H0",
-      in.sorted.front(), nn * u, in.sorted.back(), nn * s);
+      in.min, nn * u, in.max, nn * s);
   return r;
 }
 
-TestResult max_abs_deviation_test(const GofInput& in,
+TestResult max_abs_deviation_test(const GofSummary& in,
                                   const Distribution& target) {
   TestResult r;
   r.name = "max_abs_z";
@@ -84,7 +98,7 @@ TestResult max_abs_deviation_test(const GofInput& in,
     return r;
   }
   const double mu = target.mean();
-  const double dev = std::max(mu - in.sorted.front(), in.sorted.back() - mu);
+  const double dev = std::max(mu - in.min, in.max - mu);
   const double q = target.cdf(mu - dev) + target.sf(mu + dev);
   const double p_far = min_uniform_cdf(r.n, q);  // P(R >= dev)
   const double p_near = min_uniform_sf(r.n, q);  // P(R <= dev)
@@ -101,7 +115,7 @@ TestResult max_abs_deviation_test(const GofInput& in,
   return r;
 }
 
-TestResult support_test(const GofInput& in, const Distribution& target) {
+TestResult support_test(const GofSummary& in, const Distribution& target) {
   TestResult oos = out_of_support_test(in, target);
   if (oos.p_value == 0.0) {
     oos.name = "support";
