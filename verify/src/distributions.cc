@@ -150,7 +150,7 @@ std::unique_ptr<Distribution> Normal::clone() const {
 
 // --------------------------------------------------------------------- Uniform
 
-Uniform::Uniform(double a, double b) : a_(a), b_(b), inv_(1.0 / (b - a)) {
+Uniform::Uniform(double a, double b) : a_(a), b_(b) {
   check_finite(a, "uniform low bound");
   check_finite(b, "uniform high bound");
   if (!(a < b)) throw Error(format("uniform needs a < b, got [%g, %g]", a, b));
@@ -163,14 +163,13 @@ double Uniform::cdf(double x) const {
   if (std::isnan(x)) return x;
   if (x <= a_) return 0.0;
   if (x >= b_) return 1.0;
-  // (A width below ~5.6e-309 has no finite reciprocal: divide.)
-  return std::isfinite(inv_) ? (x - a_) * inv_ : (x - a_) / (b_ - a_);
+  return (x - a_) / (b_ - a_);
 }
 double Uniform::sf(double x) const {
   if (std::isnan(x)) return x;
   if (x <= a_) return 1.0;
   if (x >= b_) return 0.0;
-  return std::isfinite(inv_) ? (b_ - x) * inv_ : (b_ - x) / (b_ - a_);
+  return (b_ - x) / (b_ - a_);
 }
 double Uniform::quantile(double p) const {
   if (std::isnan(p) || p < 0.0 || p > 1.0) return kNaN;

@@ -419,14 +419,15 @@ void LogPairArrayImpl(const double* x, const double* y, size_t n, double* lx,
 template <class T>
 void PitUniformT(const T* x, size_t n, double a, double b, double* u,
                  double* s) {
-  // Uniform::cdf/sf: x <= a: (0, 1); x >= b: (1, 0); else (x-a) inv,
-  // (b-x) inv with inv = 1/(b-a).
-  const VD va = Const(a), vb = Const(b), inv = Const(1.0 / (b - a));
+  // Uniform::cdf/sf: x <= a: (0, 1); x >= b: (1, 0); else (x-a)/(b-a),
+  // (b-x)/(b-a), correctly rounded (a product with a rounded 1/(b-a) would
+  // shift every u by the same relative ~1e-17, and A^2 by ~n 1e-17).
+  const VD va = Const(a), vb = Const(b), w = Const(b - a);
   for (size_t i = 0; i < n; i += kLanes) {
     const VD v = LoadX(x, i, n, a);
     const auto lo = hn::Le(v, va), hi = hn::Ge(v, vb);
-    VD cu = hn::Mul(hn::Sub(v, va), inv);
-    VD cs = hn::Mul(hn::Sub(vb, v), inv);
+    VD cu = hn::Div(hn::Sub(v, va), w);
+    VD cs = hn::Div(hn::Sub(vb, v), w);
     cu = hn::IfThenElse(lo, hn::Zero(DD()), hn::IfThenElse(hi, Const(1.0), cu));
     cs = hn::IfThenElse(lo, Const(1.0), hn::IfThenElse(hi, hn::Zero(DD()), cs));
     StorePartial(cu, u, i, n);

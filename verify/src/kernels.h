@@ -51,8 +51,7 @@ void ErfcArray(const double* x, size_t n, double* out);
 // within the midpoint-rule band of a bound, see distributions.cc) are listed
 // in `fallback` (indices, ascending; room for n) and their count returned;
 // the caller computes those with the scalar Distribution.
-// Uniform: (x - a) * inv and (b - x) * inv, inv = 1/(b - a), as
-// Uniform::cdf/sf.
+// Uniform: (x - a)/(b - a) and (b - x)/(b - a), as Uniform::cdf/sf.
 void PitUniform(const double* x, size_t n, double a, double b, double* u,
                 double* s);
 void PitUniform(const float* x, size_t n, double a, double b, double* u,

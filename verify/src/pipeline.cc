@@ -684,9 +684,9 @@ struct PitKernel {
 
   explicit PitKernel(const Distribution& t) {
     if (const auto* u = dynamic_cast<const Uniform*>(&t)) {
+      kind = 0;
       a = u->low();
       b = u->high();
-      if (std::isfinite(1.0 / (b - a))) kind = 0;
     } else if (const auto* nm = dynamic_cast<const Normal*>(&t)) {
       kind = 1;
       mean = nm->mean();

@@ -100,9 +100,6 @@ class Normal final : public Distribution {
   double sd_;
 };
 
-// cdf and sf multiply by the rounded 1/(b - a) (one more rounding than a
-// division, < 1 ulp; the battery's SIMD kernel does the same, and a
-// division costs 8x a multiplication there).
 class Uniform final : public Distribution {
  public:
   Uniform(double a, double b);  // a < b, both finite
@@ -127,7 +124,6 @@ class Uniform final : public Distribution {
  private:
   double a_;
   double b_;
-  double inv_;  // 1 / (b - a): cdf = (x - a) inv, sf = (b - x) inv
 };
 
 // Normal(mean, sd) conditioned on a <= X <= b (absolute bounds, a < b, either
