@@ -734,7 +734,9 @@ struct PitKernel {
 
 // u/s of a run of `count` equal values at ranks [r0, r0 + count) whose
 // rounding cell [a, b] meets the support: the randomized PIT, cdf sorted
-// ascending and sf descending within the run (gof.cc).
+// ascending and sf descending within the run (gof.cc). u = c_lo + w mass
+// and s = s_hi + (1 - w) mass are monotone in w (rounding to nearest is
+// monotone), so sorting the w once gives both sorted arrays exactly.
 void RandomizedRun(const Distribution& t, double a, double b, int64_t r0,
                    int64_t count, uint64_t key, double* u, double* s) {
   const double lo = std::max(a, t.low()), hi = std::min(b, t.high());
@@ -742,14 +744,13 @@ void RandomizedRun(const Distribution& t, double a, double b, int64_t r0,
   ScalarPit(t, lo, &c_lo, &s_lo);
   ScalarPit(t, hi, &c_hi, &s_hi);
   const double mass = c_lo < 0.5 ? c_hi - c_lo : s_lo - s_hi;
+  // The w first (in u's storage), sorted.
+  for (int64_t j = 0; j < count; ++j) u[j] = uniform01(static_cast<uint64_t>(r0 + j), key);
+  SortInPlace(u, static_cast<size_t>(count));
   for (int64_t j = 0; j < count; ++j) {
-    const double w = uniform01(static_cast<uint64_t>(r0 + j), key);
+    const double w = u[j];
     u[j] = std::clamp(c_lo + w * mass, 0.0, 1.0);
     s[j] = std::clamp(s_hi + (1.0 - w) * mass, 0.0, 1.0);
-  }
-  if (count > 1) {
-    std::sort(u, u + count);
-    std::sort(s, s + count, std::greater<double>());
   }
 }
 
