@@ -354,20 +354,25 @@ HWY_INLINE size_t AddFallback(hn::Mask<DD> m, size_t i, size_t n,
 // s (hfsq + R), so their extra rounding (~2 ulp in s) moves the result far
 // below 1 ulp: the pair is as accurate as two LogV (tested in
 // kernels_test.cc).
+// kSubnormal = false when no lane is below 2^-1022 (the caller checks).
+template <bool kSubnormal = true>
 HWY_INLINE void LogPairV(VD x, VD y, VD* lx, VD* ly) {
   DD d;
   DU du;
   auto reduce = [&](VD& v, VD& k, VD& f) {
-    const auto tiny = hn::Lt(v, Const(0x1p-1022));
-    v = hn::IfThenElse(tiny, hn::Mul(v, Const(0x1p54)), v);
-    const VD k_adj = hn::IfThenElse(tiny, Const(-54.0), hn::Zero(d));
+    VD k_adj = hn::Zero(d);
+    if constexpr (kSubnormal) {
+      const auto tiny = hn::Lt(v, Const(0x1p-1022));
+      v = hn::IfThenElse(tiny, hn::Mul(v, Const(0x1p54)), v);
+      k_adj = hn::IfThenElse(tiny, Const(-54.0), hn::Zero(d));
+    }
     const VU bits = hn::BitCast(du, v);
     const VU hx = hn::Add(hn::ShiftRight<32>(bits),
                           hn::Set(du, uint64_t{0x3ff00000 - 0x3fe6a09e}));
     const VU kbits = hn::ShiftRight<20>(hx);
-    k = hn::Add(hn::Sub(hn::BitCast(d, hn::Or(kbits, hn::Set(du, 0x4330000000000000ull))),
-                        Const(0x1p52 + 1023.0)),
-                k_adj);
+    k = hn::Sub(hn::BitCast(d, hn::Or(kbits, hn::Set(du, 0x4330000000000000ull))),
+                Const(0x1p52 + 1023.0));
+    if constexpr (kSubnormal) k = hn::Add(k, k_adj);
     const VU hm = hn::Add(hn::And(hx, hn::Set(du, uint64_t{0x000fffff})),
                           hn::Set(du, uint64_t{0x3fe6a09e}));
     const VD m = hn::BitCast(
@@ -552,7 +557,6 @@ void AccumulateGofImpl(const double* u, const double* s, size_t m, int64_t i0,
   VD mp = Const(-1e300), mm = Const(-1e300);
   VD umin = Const(1e300), umax = Const(-1e300), smin = Const(1e300),
      smax = Const(-1e300);
-  auto edge = hn::FirstN(d, 0);  // all false
   size_t i = 0;
   for (; i + kLanes <= m; i += kLanes) {
     const VD vu = hn::LoadU(d, u + i), vs = hn::LoadU(d, s + i);
@@ -563,8 +567,6 @@ void AccumulateGofImpl(const double* u, const double* s, size_t m, int64_t i0,
     umax = hn::Max(umax, vu);
     smin = hn::Min(smin, vs);
     smax = hn::Max(smax, vs);
-    edge = hn::Or(edge, hn::Or(hn::Not(hn::Gt(vu, hn::Zero(d))),
-                               hn::Not(hn::Gt(vs, hn::Zero(d)))));
   }
   double dp = hn::GetLane(hn::MaxOfLanes(d, mp));
   double dm = hn::GetLane(hn::MaxOfLanes(d, mm));
@@ -572,7 +574,7 @@ void AccumulateGofImpl(const double* u, const double* s, size_t m, int64_t i0,
   double hi_u = hn::GetLane(hn::MaxOfLanes(d, umax));
   double lo_s = hn::GetLane(hn::MinOfLanes(d, smin));
   double hi_s = hn::GetLane(hn::MaxOfLanes(d, smax));
-  int64_t n_edge = static_cast<int64_t>(hn::CountTrue(d, edge)) > 0 ? 1 : 0;
+  int64_t n_edge = 0;
   for (; i < m; ++i) {
     const double k = static_cast<double>(i0 + static_cast<int64_t>(i));
     dp = std::max(dp, (k + 1.0) * inv_n - u[i]);
@@ -581,8 +583,9 @@ void AccumulateGofImpl(const double* u, const double* s, size_t m, int64_t i0,
     hi_u = std::max(hi_u, u[i]);
     lo_s = std::min(lo_s, s[i]);
     hi_s = std::max(hi_s, s[i]);
-    if (!(u[i] > 0) || !(s[i] > 0)) n_edge = 1;
   }
+  // The PIT values are never NaN: an edge (u or s <= 0) shows in the minima.
+  if (!(lo_u > 0) || !(lo_s > 0)) n_edge = 1;
   // First indices of the maxima (the scalar loop's strict > keeps the
   // first): rescan for the first lane equal to the block maximum, with the
   // same arithmetic, vectors first.
@@ -633,6 +636,7 @@ void AccumulateGofImpl(const double* u, const double* s, size_t m, int64_t i0,
   VD acc[kVecs];
   for (size_t v = 0; v < kVecs; ++v) acc[v] = hn::Zero(d);
   const double two_n_m1 = 2.0 * static_cast<double>(n) - 1.0;
+  const bool normal_range = lo_u >= 0x1p-1022 && lo_s >= 0x1p-1022;
   size_t j = 0;
   for (; j + 8 <= m; j += 8) {
     for (size_t v = 0; v < kVecs; ++v) {
@@ -642,7 +646,11 @@ void AccumulateGofImpl(const double* u, const double* s, size_t m, int64_t i0,
       const VD wu = hn::Add(twoi, Const(1.0));
       const VD ws = hn::Sub(Const(two_n_m1), twoi);
       VD lu, ls;
-      LogPairV(hn::LoadU(d, u + o), hn::LoadU(d, s + o), &lu, &ls);
+      if (normal_range) {
+        LogPairV<false>(hn::LoadU(d, u + o), hn::LoadU(d, s + o), &lu, &ls);
+      } else {
+        LogPairV<true>(hn::LoadU(d, u + o), hn::LoadU(d, s + o), &lu, &ls);
+      }
       const VD term = hn::Add(hn::Mul(wu, lu), hn::Mul(ws, ls));
       acc[v] = hn::Add(acc[v], term);
     }

@@ -298,7 +298,36 @@ RowCorrelation RowCorrelations(const Values& v, int64_t rows, int64_t cols) {
     double mean = 0, ss = 0;
     bool ok = false;
   };
-  auto row_mean = [&](size_t row, std::vector<double>& x) {
+  // Sums over a row in chunks of kBlock (8 partial sums each, chunks in
+  // long double). Rows of up to kTask values are decoded once into a
+  // buffer; longer ones are re-read chunk by chunk.
+  const bool buffered = c <= kTask;
+  auto row_mean = [&](const double* row) {
+    long double s = 0;
+    for (size_t j = 0; j < c; j += kBlock) s += BlockSum(row + j, std::min(kBlock, c - j));
+    return static_cast<double>(s / static_cast<long double>(c));
+  };
+  auto row_ss = [&](const double* row, double mr) {
+    long double s = 0;
+    for (size_t j = 0; j < c; j += kBlock)
+      s += CenteredSquares(row + j, mr, std::min(kBlock, c - j));
+    return static_cast<double>(s);
+  };
+  auto dot_ss = [&](const double* a, double ma, const double* b, double mb,
+                    double* dot, double* ss) {
+    long double d = 0, q = 0;
+    for (size_t j = 0; j < c; j += kBlock) {
+      double pd, ps;
+      CenteredDotAndSquares(a + j, ma, b + j, mb, std::min(kBlock, c - j), &pd, &ps);
+      d += pd;
+      q += ps;
+    }
+    *dot = static_cast<double>(d);
+    *ss = static_cast<double>(q);
+  };
+  // Unbuffered (rows longer than kTask): the same sums, each chunk read
+  // when needed.
+  auto mean_at = [&](size_t row, std::vector<double>& x) {
     long double s = 0;
     for (size_t j = 0; j < c; j += kBlock) {
       const size_t m = std::min(kBlock, c - j);
@@ -307,24 +336,7 @@ RowCorrelation RowCorrelations(const Values& v, int64_t rows, int64_t cols) {
     }
     return static_cast<double>(s / static_cast<long double>(c));
   };
-  // Dot of rows a, b about their means, and b's sum of squares.
-  auto dot_ss = [&](size_t a, double ma, size_t b, double mb,
-                    std::vector<double>& xa, std::vector<double>& xb,
-                    double* dot, double* ss) {
-    long double d = 0, s = 0;
-    for (size_t j = 0; j < c; j += kBlock) {
-      const size_t m = std::min(kBlock, c - j);
-      v.Read(a * c + j, m, xa.data());
-      v.Read(b * c + j, m, xb.data());
-      double pd, ps;
-      CenteredDotAndSquares(xa.data(), ma, xb.data(), mb, m, &pd, &ps);
-      d += pd;
-      s += ps;
-    }
-    *dot = static_cast<double>(d);
-    *ss = static_cast<double>(s);
-  };
-  auto row_ss = [&](size_t row, double mr, std::vector<double>& x) {
+  auto ss_at = [&](size_t row, double mr, std::vector<double>& x) {
     long double s = 0;
     for (size_t j = 0; j < c; j += kBlock) {
       const size_t m = std::min(kBlock, c - j);
@@ -332,6 +344,22 @@ RowCorrelation RowCorrelations(const Values& v, int64_t rows, int64_t cols) {
       s += CenteredSquares(x.data(), mr, m);
     }
     return static_cast<double>(s);
+  };
+  auto dot_ss_at = [&](size_t a, double ma, size_t b, double mb,
+                       std::vector<double>& xa, std::vector<double>& xb,
+                       double* dot, double* ss) {
+    long double d = 0, q = 0;
+    for (size_t j = 0; j < c; j += kBlock) {
+      const size_t m = std::min(kBlock, c - j);
+      v.Read(a * c + j, m, xa.data());
+      v.Read(b * c + j, m, xb.data());
+      double pd, ps;
+      CenteredDotAndSquares(xa.data(), ma, xb.data(), mb, m, &pd, &ps);
+      d += pd;
+      q += ps;
+    }
+    *dot = static_cast<double>(d);
+    *ss = static_cast<double>(q);
   };
   const size_t nrows = static_cast<size_t>(rows);
   const size_t per_task = std::max<size_t>(1, kTask / c);
@@ -343,20 +371,35 @@ RowCorrelation RowCorrelations(const Values& v, int64_t rows, int64_t cols) {
   };
   std::vector<Part> parts(tasks);
   ParallelTasks(tasks, [&](size_t t) {
-    std::vector<double>& xa = Scratch<double, 0>(kBlock);
-    std::vector<double>& xb = Scratch<double, 1>(kBlock);
+    std::vector<double>& xa = Scratch<double, 0>(buffered ? c : kBlock);
+    std::vector<double>& xb = Scratch<double, 1>(buffered ? c : kBlock);
+    double* pa = xa.data();
+    double* pb = xb.data();
     Part& p = parts[t];
     const size_t r_begin = 1 + t * per_task;
     const size_t r_end = std::min(nrows, r_begin + per_task);
     RowStat prev;
-    prev.mean = row_mean(r_begin - 1, xa);
-    prev.ss = row_ss(r_begin - 1, prev.mean, xa);
+    if (buffered) {
+      v.Read((r_begin - 1) * c, c, pa);
+      prev.mean = row_mean(pa);
+      prev.ss = row_ss(pa, prev.mean);
+    } else {
+      prev.mean = mean_at(r_begin - 1, xa);
+      prev.ss = ss_at(r_begin - 1, prev.mean, xa);
+    }
     prev.ok = prev.ss > 0 && !std::isnan(prev.ss);
     for (size_t r = r_begin; r < r_end; ++r) {
       RowStat cur;
-      cur.mean = row_mean(r, xb);
       double dot = 0;
-      dot_ss(r - 1, prev.mean, r, cur.mean, xa, xb, &dot, &cur.ss);
+      if (buffered) {
+        v.Read(r * c, c, pb);
+        cur.mean = row_mean(pb);
+        dot_ss(pa, prev.mean, pb, cur.mean, &dot, &cur.ss);
+        std::swap(pa, pb);
+      } else {
+        cur.mean = mean_at(r, xb);
+        dot_ss_at(r - 1, prev.mean, r, cur.mean, xa, xb, &dot, &cur.ss);
+      }
       cur.ok = cur.ss > 0 && !std::isnan(cur.ss);
       if (prev.ok && cur.ok) {
         const double inv = 1.0 / std::sqrt(prev.ss) / std::sqrt(cur.ss);

@@ -243,8 +243,12 @@ void SortedCopy(const T* in, size_t n, T* out) {
     SortInPlace(out, n);
     return;
   }
-  const size_t parts = std::min<size_t>(4 * static_cast<size_t>(threads), 64);
-  // Splitters: quantiles of an evenly spaced sample.
+  // 2 x threads parts (a power of two, at most 64): each thread sorts a
+  // couple of parts, and a value's part is a branch-free binary search.
+  size_t parts = 2;
+  while (parts < 2 * static_cast<size_t>(threads) && parts < 64) parts *= 2;
+  // Splitters: quantiles of an evenly spaced sample; repeated splitters
+  // leave parts empty (harmless).
   constexpr size_t kSample = 4096;
   std::vector<T> sample(kSample);
   for (size_t i = 0; i < kSample; ++i) {
@@ -252,29 +256,21 @@ void SortedCopy(const T* in, size_t n, T* out) {
     sample[i] = v == 0 ? T(0) : v;
   }
   std::sort(sample.begin(), sample.end());
-  std::vector<T> split;
-  for (size_t p = 1; p < parts; ++p) {
-    const T s = sample[p * kSample / parts];
-    if (split.empty() || s > split.back()) split.push_back(s);
-  }
-  const size_t np = split.size() + 1;
+  std::vector<T> split(parts);  // split[p - 1] starts part p; split[parts-1] unused
+  for (size_t p = 1; p < parts; ++p) split[p - 1] = sample[p * kSample / parts];
+  split[parts - 1] = std::numeric_limits<T>::infinity();
+  const size_t np = parts;
   auto part_of = [&](T v) {
-    return static_cast<size_t>(
-        std::upper_bound(split.begin(), split.end(), v) - split.begin());
+    size_t idx = 0;
+    for (size_t step = parts / 2; step > 0; step /= 2)
+      idx += v >= split[idx + step - 1] ? step : 0;
+    return idx;
   };
   const size_t tasks = TaskCount(n);
   std::vector<size_t> counts(tasks * np, 0);
   ParallelTasks(tasks, [&](size_t t) {
     size_t* c = &counts[t * np];
     const size_t end = std::min(n, (t + 1) * kTask);
-    if (np == 2) {
-      const T s0 = split[0];
-      size_t hi = 0;
-      for (size_t i = t * kTask; i < end; ++i) hi += in[i] >= s0;
-      c[0] = end - t * kTask - hi;
-      c[1] = hi;
-      return;
-    }
     for (size_t i = t * kTask; i < end; ++i) ++c[part_of(in[i])];
   });
   // Offsets: part p starts after all smaller parts; within it, task t after
@@ -998,8 +994,40 @@ GofSummary SummarizeSorted(const SortedValues& sv, const Distribution& t,
       return sv.f32() ? TiesOf(sv.f32() + b, vals, bits, on_run)
                       : TiesOf(sv.f64() + b, vals, bits, on_run);
     };
+    // The tie filter's bitmap: 2^k >= 8 n bits (at least 16 bits per tied
+    // value: runs <= n/2), at most 2^24 (2 MiB, cache-resident), set in one
+    // bitmap per thread (no atomics) OR-ed at the end: the same bitmap for
+    // any schedule.
+    int k = 12;
+    while (k < 24 && (uint64_t{1} << k) < 8 * static_cast<uint64_t>(n)) ++k;
+    const size_t words = (size_t{1} << k) / 64;
+    tbb::combinable<std::vector<uint64_t>> local(
+        [words] { return std::vector<uint64_t>(words, 0); });
     ParallelTasks(tasks, [&](size_t task) {
-      tparts[task] = ties_of(task, static_cast<NoRun*>(nullptr));
+      if (filter == nullptr) {
+        tparts[task] = ties_of(task, static_cast<NoRun*>(nullptr));
+        return;
+      }
+      // Bits set 16 run starts behind their prefetch: the bitmap is
+      // larger than L2, and the writes are random.
+      struct Setter {
+        uint64_t* bm;
+        int k;
+        uint64_t ring[16];
+        size_t n = 0;
+        void operator()(double v) {
+          const uint64_t h = TieIndex(v, k);
+          __builtin_prefetch(bm + (h >> 6), 1);
+          if (n >= 16) Set(ring[n % 16]);
+          ring[n++ % 16] = h;
+        }
+        void Set(uint64_t h) { bm[h >> 6] |= uint64_t{1} << (h & 63); }
+        void Flush() {
+          for (size_t i = n > 16 ? n - 16 : 0; i < n; ++i) Set(ring[i % 16]);
+        }
+      } set{local.local().data(), k, {}};
+      tparts[task] = ties_of(task, &set);
+      set.Flush();
     });
     const uint64_t tied = MergeTies(tparts);
     if (filter) {
@@ -1008,23 +1036,6 @@ GofSummary SummarizeSorted(const SortedValues& sv, const Distribution& t,
         ones += p.ones;
         runs += p.runs;
       }
-      // 2^k >= 16 x the tied values (a few percent of the bits set), at
-      // most 2^24 bits (2 MiB, cache-resident). The bits are set in one
-      // bitmap per thread (no atomics), OR-ed at the end: the same bitmap
-      // for any schedule.
-      int k = 12;
-      while (k < 24 && (uint64_t{1} << k) < 16 * runs) ++k;
-      const size_t words = (size_t{1} << k) / 64;
-      tbb::combinable<std::vector<uint64_t>> local(
-          [words] { return std::vector<uint64_t>(words, 0); });
-      ParallelTasks(tasks, [&](size_t task) {
-        std::vector<uint64_t>& bm = local.local();
-        auto set = [&](double v) {
-          const uint64_t h = TieIndex(v, k);
-          bm[h >> 6] |= uint64_t{1} << (h & 63);
-        };
-        ties_of(task, &set);
-      });
       filter->k = k;
       filter->bitmap.assign(words, 0);
       local.combine_each([&](const std::vector<uint64_t>& bm) {
