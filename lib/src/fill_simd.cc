@@ -254,6 +254,69 @@ HWY_INLINE V XorAnd(V a, V b, V c) {
 #endif
 }
 
+// Lane permutations for CompressLanes: row m lists, for the set lanes of the
+// N-lane mask m in order and then the others, the U consecutive units (bytes
+// for PSHUFB, u32 lanes for VPERMD) of each lane.
+template <size_t N, size_t U>
+struct PermTable {
+  alignas(16) uint8_t idx[size_t{1} << N][N * U];
+};
+template <size_t N, size_t U>
+constexpr PermTable<N, U> MakePermTable() {
+  PermTable<N, U> t{};
+  for (size_t m = 0; m < (size_t{1} << N); ++m) {
+    size_t k = 0;
+    for (unsigned pass = 0; pass < 2; ++pass) {
+      for (size_t l = 0; l < N; ++l) {
+        if (((m >> l) & 1u) != (pass == 0 ? 1u : 0u)) continue;
+        for (size_t j = 0; j < U; ++j) {
+          t.idx[m][k++] = static_cast<uint8_t>(l * U + j);
+        }
+      }
+    }
+  }
+  return t;
+}
+template <size_t N, size_t U>
+inline constexpr PermTable<N, U> kPermTable = MakePermTable<N, U>();
+
+// The lanes of v selected by m, moved to the front in order (the rest
+// unspecified): hn::Compress for 32- and 64-bit lanes, with static tables.
+// Highway 1.0.3's Compress rebuilds its table on the stack at every call for
+// 64-bit lanes and on AVX2 (measured: +27 instructions per f64 normal).
+template <class D>
+HWY_INLINE hn::Vec<D> CompressLanes(D d, hn::Vec<D> v, hn::Mask<D> m) {
+  using T = hn::TFromD<D>;
+  static_assert(sizeof(T) == 4 || sizeof(T) == 8, "32- or 64-bit lanes");
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  (void)d;
+  if constexpr (sizeof(T) == 4) {
+    return hn::Vec<D>{_mm512_maskz_compress_epi32(m.raw, v.raw)};
+  } else {
+    return hn::Vec<D>{_mm512_maskz_compress_epi64(m.raw, v.raw)};
+  }
+#elif HWY_ARCH_X86 && HWY_TARGET == HWY_AVX2
+  constexpr size_t kN = 32 / sizeof(T);
+  const hn::Repartition<uint32_t, D> d32;
+  const auto& row = kPermTable<kN, sizeof(T) / 4>.idx[hn::detail::BitsFromMask(m)];
+  const __m256i idx =
+      _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(row)));
+  return hn::BitCast(
+      d, hn::Vec<decltype(d32)>{_mm256_permutevar8x32_epi32(
+             hn::BitCast(d32, v).raw, idx)});
+#elif HWY_ARCH_X86
+  constexpr size_t kN = 16 / sizeof(T);
+  const hn::Repartition<uint8_t, D> d8;
+  const auto& row = kPermTable<kN, sizeof(T)>.idx[hn::detail::BitsFromMask(m)];
+  const __m128i idx = _mm_load_si128(reinterpret_cast<const __m128i*>(row));
+  return hn::BitCast(d, hn::Vec<decltype(d8)>{_mm_shuffle_epi8(
+                            hn::BitCast(d8, v).raw, idx)});
+#else
+  (void)d;
+  return hn::Compress(v, m);
+#endif
+}
+
 // c[0] x^(n-1) + ... + c[n-1], multiply then add (random.h horner).
 template <class D, class T, size_t N>
 HWY_INLINE hn::Vec<D> Horner(D d, hn::Vec<D> x, const T (&c)[N]) {
@@ -262,11 +325,29 @@ HWY_INLINE hn::Vec<D> Horner(D d, hn::Vec<D> x, const T (&c)[N]) {
   for (size_t j = 1; j < N; ++j) r = hn::Add(hn::Mul(r, x), hn::Set(d, c[j]));
   return r;
 }
+// k = (ix >> 23) - 127 as a float, for ix the bits of a positive normal
+// float: its exponent. AVX-512: VGETEXPPS gives floor(log2(x)), the same
+// number, in one operation instead of three.
+template <class DF>
+HWY_INLINE hn::Vec<DF> ExponentF32(DF df, hn::Vec<hn::RebindToUnsigned<DF>> ix) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  if constexpr (hn::MaxLanes(df) == 16) {
+    return hn::Vec<DF>{_mm512_getexp_ps(hn::BitCast(df, ix).raw)};
+  }
+#endif
+  const hn::RebindToSigned<DF> di;
+  return hn::ConvertTo(
+      df, hn::Sub(hn::BitCast(di, hn::ShiftRight<23>(ix)), hn::Set(di, 127)));
+}
+
 // -internal::log_f32(x 2^e), operation for operation, with e added to the
 // exponent field first (exact while x 2^e is a normal number; e = 0 gives
 // -log_f32(x)). The negation is folded in exactly (rounding to nearest is
-// symmetric): -(kf Hi + (f - X)) = kf (-Hi) + (X - f).
-template <class DF>
+// symmetric): -(kf Hi + (f - X)) = kf (-Hi) + (X - f). kNormal: x 2^e is
+// known to be a positive normal number, so the exponent of the shifted bits
+// ix (a normal number too) may come from ExponentF32; otherwise the integer
+// form of random.h, which also covers subnormal x.
+template <bool kNormal, class DF>
 HWY_INLINE hn::Vec<DF> NegLogF32(DF df, uint32_t exp_add, hn::Vec<DF> x) {
   const hn::RebindToUnsigned<DF> du;
   const hn::RebindToSigned<DF> di;
@@ -274,8 +355,10 @@ HWY_INLINE hn::Vec<DF> NegLogF32(DF df, uint32_t exp_add, hn::Vec<DF> x) {
   constexpr float kLn2Lo = 0x1.0bfbe8p-15f;
   auto ix = hn::Add(hn::BitCast(du, x),
                     hn::Set(du, 0x3f800000u - 0x3f3504f3u + exp_add));
-  const auto kf = hn::ConvertTo(
-      df, hn::Sub(hn::BitCast(di, hn::ShiftRight<23>(ix)), hn::Set(di, 127)));
+  const auto kf =
+      kNormal ? ExponentF32(df, ix)
+              : hn::ConvertTo(df, hn::Sub(hn::BitCast(di, hn::ShiftRight<23>(ix)),
+                                          hn::Set(di, 127)));
   ix = hn::Add(hn::And(ix, hn::Set(du, 0x007fffffu)), hn::Set(du, 0x3f3504f3u));
   const auto f = hn::Sub(hn::BitCast(df, ix), hn::Set(df, 1.0f));
   const auto s = hn::Div(f, hn::Add(hn::Set(df, 2.0f), f));
@@ -294,6 +377,7 @@ HWY_INLINE hn::Vec<DF> NegLogF32(DF df, uint32_t exp_add, hn::Vec<DF> x) {
                  hn::Sub(hn::Sub(hfsq, inner), f));
 }
 
+// internal::log_f64(x), operation for operation.
 template <class DD>
 HWY_INLINE hn::Vec<DD> LogF64(DD dd, hn::Vec<DD> x) {
   const hn::RebindToUnsigned<DD> du;
@@ -301,8 +385,8 @@ HWY_INLINE hn::Vec<DD> LogF64(DD dd, hn::Vec<DD> x) {
   constexpr uint64_t kSqrtHalf = 0x3fe6a09e667f3bcdull;
   auto ix = hn::Add(hn::BitCast(du, x),
                     hn::Set(du, 0x3ff0000000000000ull - kSqrtHalf));
-  const auto k =
-      hn::Sub(hn::BitCast(di, hn::ShiftRight<52>(ix)), hn::Set(di, 1023));
+  const auto kd = hn::ConvertTo(
+      dd, hn::Sub(hn::BitCast(di, hn::ShiftRight<52>(ix)), hn::Set(di, 1023)));
   ix = hn::Add(hn::And(ix, hn::Set(du, 0x000fffffffffffffull)),
                hn::Set(du, kSqrtHalf));
   const auto f = hn::Sub(hn::BitCast(dd, ix), hn::Set(dd, 1.0));
@@ -320,7 +404,6 @@ HWY_INLINE hn::Vec<DD> LogF64(DD dd, hn::Vec<DD> x) {
   r = hn::Add(hn::Mul(r, z), hn::Set(dd, 2.0 / 3.0));
   r = hn::Mul(r, z);
   const auto hfsq = hn::Mul(hn::Mul(hn::Set(dd, 0.5), f), f);
-  const auto kd = hn::ConvertTo(dd, k);
   constexpr double kLn2Hi = 0x1.62e42fefp-1;  // as in random.h
   constexpr double kLn2Lo = 0x1.473de6af278edp-34;
   const auto inner =
@@ -455,14 +538,16 @@ struct NormalF32 {
   using VU = hn::Vec<DU>;
 
   // small = (2m + 1) 2^-25 (m the low 23 bits of w), large = 1 - small.
+  // random.h converts 2m + 1 and scales it; here the float with exponent -1
+  // and mantissa m, 1/2 + m 2^-24, minus (1/2 - 2^-25): the same number,
+  // exactly (Sterbenz: both operands lie in [1/2 - 2^-25, 1 - 2^-24]), in 2
+  // operations instead of 4.
   HWY_INLINE void Sides(VU w, VF& small, VF& large) const {
     const DF32 df;
     const DU du;
-    const hn::RebindToSigned<DF32> di;
-    const auto odd = hn::OrAnd(hn::Set(du, 1u), hn::ShiftLeft<1>(w),
-                               hn::Set(du, 0x00fffffeu));
-    small =
-        hn::Mul(hn::ConvertTo(df, hn::BitCast(di, odd)), hn::Set(df, 0x1p-25f));
+    const VF half_m = hn::BitCast(
+        df, hn::OrAnd(hn::Set(du, 0x3f000000u), w, hn::Set(du, 0x007fffffu)));
+    small = hn::Sub(half_m, hn::Set(df, 0.5f - 0x1p-25f));
     large = hn::Sub(hn::Set(df, 1.0f), small);
   }
 
@@ -493,16 +578,17 @@ struct NormalF32 {
       const VF pq = hn::Mul(small, large);
       x = hn::BitCast(df, XorAnd(hn::BitCast(du, hn::Sub(small, large)), w,
                                  hn::Set(du, 0x80000000u)));
-      lw = NegLogF32(df, 2u << 23, pq);  // -log(4 p q)
+      lw = NegLogF32<true>(df, 2u << 23, pq);  // -log(4 p q)
     } else {
       VF p, q;
       PQ(w, p, q);
       x = hn::Sub(p, q);
       if (kMode == NormalMode::kTruncated) {
-        lw = NegLogF32(df, 2u << 23, hn::Mul(p, q));  // -log(4 p q)
+        lw = NegLogF32<true>(df, 2u << 23, hn::Mul(p, q));  // -log(4 p q)
       } else {
         const auto two = hn::Set(df, 2.0f);
-        lw = NegLogF32(df, 0, hn::Mul(hn::Mul(two, p), hn::Mul(two, q)));
+        lw = NegLogF32<false>(df, 0,
+                              hn::Mul(hn::Mul(two, p), hn::Mul(two, q)));
       }
     }
   }
@@ -511,7 +597,9 @@ struct NormalF32 {
   HWY_INLINE VF Tail(VF m) const {
     using namespace internal;
     const DF32 df;
-    const auto r = hn::Sqrt(NegLogF32(df, 0, m));
+    // kPlain: m >= 2^-25; kTruncated: m >= 2^-100 (FillNormalF32).
+    const auto r =
+        hn::Sqrt(NegLogF32<kMode != NormalMode::kLiteral>(df, 0, m));
     const auto r1 = hn::Sub(r, hn::Set(df, 1.6f));
     auto z = hn::Div(Horner(df, r1, kPpnd7C), Horner(df, r1, kPpnd7D));
     const auto near = hn::Le(r, hn::Set(df, 5.0f));
@@ -528,7 +616,7 @@ struct NormalF32 {
   }
 
   // The tail branch for all lanes: mean + scale (p < q ? -z : z).
-  HWY_NOINLINE VF TailValue(VU w) const {
+  HWY_INLINE VF TailValue(VU w) const {
     const DF32 df;
     const DU du;
     VF t;
@@ -548,6 +636,20 @@ struct NormalF32 {
     return AddMean(t);
   }
 
+  HWY_INLINE VF Clamp(VF y) const {
+    if (kMode == NormalMode::kPlain) return y;
+    const DF32 df;
+    y = SelectGreater(hn::Set(df, k.lo), y);  // y < lo ? lo : y
+    return SelectLess(hn::Set(df, k.hi), y);  // y > hi ? hi : y
+  }
+
+  // Stage 1 for every vector of the chunk, then stage 2: the central value of
+  // every lane; a vector whose lanes all take the central branch (w < 5) is
+  // stored at once. The others (a lane is in the tail with probability
+  // 0.34 %, so about 5 % of 16-lane vectors) are parked in xs, their tail
+  // lanes' words and positions compressed into tail buffers, and the tail
+  // branch is evaluated once per N tail lanes afterwards (TailRun), instead
+  // of for whole vectors that hold one tail lane.
   template <StoreKind kStore>
   HWY_INLINE void Run(const uint64_t* HWY_RESTRICT words, size_t nvec,
                       float* HWY_RESTRICT dst) const {
@@ -557,6 +659,10 @@ struct NormalF32 {
     const size_t n = hn::Lanes(df);
     HWY_ALIGN float xs[kChunkVecs * HWY_MAX_BYTES / sizeof(float)];
     HWY_ALIGN float lws[kChunkVecs * HWY_MAX_BYTES / sizeof(float)];
+    HWY_ALIGN uint32_t tail_words[(kChunkVecs + 1) * HWY_MAX_BYTES / 4];
+    HWY_ALIGN uint32_t tail_pos[(kChunkVecs + 1) * HWY_MAX_BYTES / 4];
+    uint32_t parked[kChunkVecs];
+    size_t ntail = 0, nparked = 0;
     for (size_t v = 0; v < nvec; ++v) {
       VF x, lw;
       Stage1(hn::BitCast(du, hn::Load(d64, words + v * n / 2)), x, lw);
@@ -568,71 +674,103 @@ struct NormalF32 {
       // Central branch: mean + scale_central (x P(w - 2.5)).
       const VF poly =
           Horner(df, hn::Sub(lw, hn::Set(df, 2.5f)), internal::kGilesCentral);
-      VF y = AddMean(hn::Mul(hn::Set(df, k.scale_central),
-                             hn::Mul(hn::Load(df, xs + v * n), poly)));
-      // Tail branch (w >= 5: about 0.3 % of lanes), when some lane needs it.
+      const VF y = Clamp(AddMean(hn::Mul(hn::Set(df, k.scale_central),
+                                         hn::Mul(hn::Load(df, xs + v * n), poly))));
       const auto central = hn::Lt(lw, hn::Set(df, 5.0f));
-      if (HWY_UNLIKELY(!hn::AllTrue(df, central))) {
-        y = hn::IfThenElse(
-            central, y,
-            TailValue(hn::BitCast(du, hn::Load(d64, words + v * n / 2))));
+      if (HWY_LIKELY(hn::AllTrue(df, central))) {
+        StoreVec<kStore>(y, df, dst + v * n);
+      } else {
+        const auto tail = hn::RebindMask(du, hn::Not(central));
+        const VU w = hn::BitCast(du, hn::Load(d64, words + v * n / 2));
+        hn::StoreU(CompressLanes(du, w, tail), du, tail_words + ntail);
+        hn::StoreU(CompressLanes(du, hn::Iota(du, static_cast<uint32_t>(v * n)),
+                                 tail),
+                   du, tail_pos + ntail);
+        ntail += hn::CountTrue(du, tail);
+        hn::Store(y, df, xs + v * n);
+        parked[nparked++] = static_cast<uint32_t>(v);
       }
-      if (kMode != NormalMode::kPlain) {
-        y = SelectGreater(hn::Set(df, k.lo), y);  // y < lo ? lo : y
-        y = SelectLess(hn::Set(df, k.hi), y);     // y > hi ? hi : y
-      }
-      StoreVec<kStore>(y, df, dst + v * n);
+    }
+    if (nparked == 0) return;
+    TailRun(tail_words, tail_pos, ntail, xs);
+    for (size_t j = 0; j < nparked; ++j) {
+      const size_t v = parked[j];
+      StoreVec<kStore>(hn::Load(df, xs + v * n), df, dst + v * n);
+    }
+  }
+
+  // ys[pos[j]] = the tail value of words[j], j < count (count >= 1; the
+  // buffers have room for one more vector).
+  HWY_NOINLINE void TailRun(uint32_t* HWY_RESTRICT tail_words,
+                            const uint32_t* HWY_RESTRICT pos, size_t count,
+                            float* HWY_RESTRICT ys) const {
+    const DF32 df;
+    const DU du;
+    const size_t n = hn::Lanes(df);
+    // Lanes past `count` of the last vector: copies of a tail word, so they
+    // compute a tail value (and not, say, the far branch) that is dropped.
+    hn::StoreU(hn::Set(du, tail_words[0]), du, tail_words + count);
+    HWY_ALIGN float t[HWY_MAX_BYTES / sizeof(float)];
+    for (size_t j = 0; j < count; j += n) {
+      hn::Store(Clamp(TailValue(hn::LoadU(du, tail_words + j))), df, t);
+      const size_t m = std::min(n, count - j);
+      for (size_t l = 0; l < m; ++l) ys[pos[j + l]] = t[l];
     }
   }
 };
 
+// kTrunc: p = A + B u, q = C + B v and the clamp; otherwise A = C = 0,
+// B = 1 and no clamp, so p = u, q = v exactly: then min(p, q) = small,
+// p - q = small - large with the sign of the word's top bit (rounding is
+// symmetric), and p < q iff that bit is 0.
+//
+// Staged (see Chunk): the central value of every lane (m >= 0.075: about
+// 85 % of the lanes, so 73 % of 8-lane vectors hold a tail lane) goes to an
+// L1 buffer, the tail lanes' words and positions are compressed into tail
+// buffers (branch-free), the tail branch runs once per N tail lanes and is
+// patched into the buffer, and the buffer is stored. Before, every vector
+// with a tail lane computed the whole tail (log, sqrt, two divisions) for
+// all its lanes, and branched unpredictably.
 template <bool kTrunc>
 struct NormalF64 {
   using T = double;
-  static constexpr bool kStaged = false;
+  static constexpr bool kStaged = true;
   NormalKernel<double> k;
 
-  HWY_INLINE hn::Vec<DF64> One(VU64 w) const {
-    using namespace internal;
+  using VD = hn::Vec<DF64>;
+
+  // small = (2m + 1) 2^-54 (m the low 52 bits of w), exactly as random.h
+  // (see NormalF32::Sides: 1/2 + m 2^-53 minus 1/2 - 2^-54, Sterbenz), and
+  // large = 1 - small.
+  HWY_INLINE void Sides(VU64 w, VD& small, VD& large) const {
+    const DF64 dd;
+    const DU64 du;
+    const VD half_m = hn::BitCast(
+        dd, hn::OrAnd(hn::Set(du, 0x3fe0000000000000ull), w,
+                      hn::Set(du, 0x000fffffffffffffull)));
+    small = hn::Sub(half_m, hn::Set(dd, 0.5 - 0x1p-54));
+    large = hn::Sub(hn::Set(dd, 1.0), small);
+  }
+
+  // p and q (kTrunc).
+  HWY_INLINE void PQ(VU64 w, VD& p, VD& q) const {
     const DF64 dd;
     const hn::RebindToSigned<DF64> di;
-    const auto odd = hn::Or(
-        hn::ShiftLeft<1>(hn::And(w, hn::Set(DU64(), 0x000fffffffffffffull))),
-        hn::Set(DU64(), 1u));
-    const auto small =
-        hn::Mul(hn::ConvertTo(dd, hn::BitCast(di, odd)), hn::Set(dd, 0x1p-54));
-    const auto large = hn::Sub(hn::Set(dd, 1.0), small);
+    VD small, large;
+    Sides(w, small, large);
     const auto upper =
         hn::RebindMask(dd, hn::Lt(hn::BitCast(di, w), hn::Zero(di)));
-    auto p = hn::IfThenElse(upper, large, small);
-    auto q = hn::IfThenElse(upper, small, large);
-    if (kTrunc) {
-      const auto b = hn::Set(dd, k.b);
-      p = hn::Add(hn::Set(dd, k.a), hn::Mul(b, p));
-      q = hn::Add(hn::Set(dd, k.c), hn::Mul(b, q));
-    }
-    const auto m = SelectLess(p, q);
-    const auto central = hn::Ge(m, hn::Set(dd, 0.075));
-    // Central: qc = (p - q) / 2, r = 0.180625 - qc^2, z = qc A(r) / B(r).
-    const auto qc = hn::Mul(hn::Set(dd, 0.5), hn::Sub(p, q));
-    const auto rc = hn::Sub(hn::Set(dd, 0.180625), hn::Mul(qc, qc));
-    auto z = hn::Div(hn::Mul(qc, Horner(dd, rc, kPpnd16A)),
-                     Horner(dd, rc, kPpnd16B));
-    if (!hn::AllTrue(dd, central)) {
-      const auto r = hn::Sqrt(hn::Neg(LogF64(dd, m)));
-      const auto r1 = hn::Sub(r, hn::Set(dd, 1.6));
-      auto zt = hn::Div(Horner(dd, r1, kPpnd16C), Horner(dd, r1, kPpnd16D));
-      const auto near = hn::Le(r, hn::Set(dd, 5.0));
-      if (HWY_UNLIKELY(!hn::AllTrue(dd, near))) {
-        const auto r2 = hn::Sub(r, hn::Set(dd, 5.0));
-        zt = hn::IfThenElse(
-            near, zt,
-            hn::Div(Horner(dd, r2, kPpnd16E), Horner(dd, r2, kPpnd16F)));
-      }
-      zt = hn::IfThenElse(hn::Lt(p, q), hn::Neg(zt), zt);
-      z = hn::IfThenElse(central, z, zt);
-    }
-    auto y = hn::Add(hn::Set(dd, k.mean), hn::Mul(hn::Set(dd, k.scale), z));
+    const auto b = hn::Set(dd, k.b);
+    p = hn::Add(hn::Set(dd, k.a),
+                hn::Mul(b, hn::IfThenElse(upper, large, small)));
+    q = hn::Add(hn::Set(dd, k.c),
+                hn::Mul(b, hn::IfThenElse(upper, small, large)));
+  }
+
+  // mean + scale z, clamped (kTrunc).
+  HWY_INLINE VD Finish(VD z) const {
+    const DF64 dd;
+    VD y = hn::Add(hn::Set(dd, k.mean), hn::Mul(hn::Set(dd, k.scale), z));
     if (kTrunc) {
       y = SelectGreater(hn::Set(dd, k.lo), y);
       y = SelectLess(hn::Set(dd, k.hi), y);
@@ -640,10 +778,97 @@ struct NormalF64 {
     return y;
   }
 
-  template <size_t K>
-  HWY_INLINE void Apply(const VU64* w, hn::Vec<DF64>* y) const {
-#pragma GCC unroll 16
-    for (size_t i = 0; i < K; ++i) y[i] = One(w[i]);
+  // The central branch for every lane, and the lanes that need the tail.
+  HWY_INLINE VD Central(VU64 w, hn::Mask<DF64>& tail) const {
+    using namespace internal;
+    const DF64 dd;
+    VD diff, m;
+    if (kTrunc) {
+      VD p, q;
+      PQ(w, p, q);
+      diff = hn::Sub(p, q);
+      m = SelectLess(p, q);
+    } else {
+      VD large;
+      Sides(w, m, large);
+      diff = hn::BitCast(
+          dd, XorAnd(hn::BitCast(DU64(), hn::Sub(m, large)), w,
+                     hn::Set(DU64(), 0x8000000000000000ull)));
+    }
+    tail = hn::Lt(m, hn::Set(dd, 0.075));  // !(m >= 0.075)
+    // qc = (p - q) / 2, r = 0.180625 - qc^2, z = qc A(r) / B(r).
+    const auto qc = hn::Mul(hn::Set(dd, 0.5), diff);
+    const auto rc = hn::Sub(hn::Set(dd, 0.180625), hn::Mul(qc, qc));
+    return Finish(hn::Div(hn::Mul(qc, Horner(dd, rc, kPpnd16A)),
+                          Horner(dd, rc, kPpnd16B)));
+  }
+
+  // The tail branch for every lane.
+  HWY_INLINE VD TailValue(VU64 w) const {
+    using namespace internal;
+    const DF64 dd;
+    const DU64 du;
+    VD p, q, m;
+    if (kTrunc) {
+      PQ(w, p, q);
+      m = SelectLess(p, q);
+    } else {
+      VD large;
+      Sides(w, m, large);
+    }
+    const auto r = hn::Sqrt(hn::Neg(LogF64(dd, m)));
+    const auto r1 = hn::Sub(r, hn::Set(dd, 1.6));
+    auto z = hn::Div(Horner(dd, r1, kPpnd16C), Horner(dd, r1, kPpnd16D));
+    const auto near = hn::Le(r, hn::Set(dd, 5.0));
+    if (HWY_UNLIKELY(!hn::AllTrue(dd, near))) {
+      const auto r2 = hn::Sub(r, hn::Set(dd, 5.0));
+      z = hn::IfThenElse(
+          near, z, hn::Div(Horner(dd, r2, kPpnd16E), Horner(dd, r2, kPpnd16F)));
+    }
+    // p < q ? -z : z; without kTrunc p < q iff the top bit of w is 0.
+    if (kTrunc) {
+      z = hn::IfThenElse(hn::Lt(p, q), hn::Neg(z), z);
+    } else {
+      z = hn::BitCast(dd, hn::Xor(hn::BitCast(du, z),
+                                  hn::AndNot(w, hn::Set(du, 0x8000000000000000ull))));
+    }
+    return Finish(z);
+  }
+
+  template <StoreKind kStore>
+  HWY_INLINE void Run(const uint64_t* HWY_RESTRICT words, size_t nvec,
+                      double* HWY_RESTRICT dst) const {
+    const DF64 dd;
+    const DU64 du;
+    const size_t n = hn::Lanes(dd);
+    HWY_ALIGN double ys[kChunkVecs * HWY_MAX_BYTES / sizeof(double)];
+    HWY_ALIGN uint64_t tail_words[(kChunkVecs + 1) * HWY_MAX_BYTES / 8];
+    HWY_ALIGN uint64_t tail_pos[(kChunkVecs + 1) * HWY_MAX_BYTES / 8];
+    size_t ntail = 0;
+    VU64 pos = hn::Iota(du, 0);
+    for (size_t v = 0; v < nvec; ++v) {
+      const VU64 w = hn::Load(du, words + v * n);
+      hn::Mask<DF64> tail;
+      hn::Store(Central(w, tail), dd, ys + v * n);
+      const auto tail_u = hn::RebindMask(du, tail);
+      hn::StoreU(CompressLanes(du, w, tail_u), du, tail_words + ntail);
+      hn::StoreU(CompressLanes(du, pos, tail_u), du, tail_pos + ntail);
+      ntail += hn::CountTrue(du, tail_u);
+      pos = hn::Add(pos, hn::Set(du, n));
+    }
+    if (ntail > 0) {
+      // Lanes past ntail: copies of a tail word (see NormalF32::TailRun).
+      hn::StoreU(hn::Set(du, tail_words[0]), du, tail_words + ntail);
+      HWY_ALIGN double t[HWY_MAX_BYTES / sizeof(double)];
+      for (size_t j = 0; j < ntail; j += n) {
+        hn::Store(TailValue(hn::Load(du, tail_words + j)), dd, t);
+        const size_t m = std::min(n, ntail - j);
+        for (size_t l = 0; l < m; ++l) ys[tail_pos[j + l]] = t[l];
+      }
+    }
+    for (size_t v = 0; v < nvec; ++v) {
+      StoreVec<kStore>(hn::Load(dd, ys + v * n), dd, dst + v * n);
+    }
   }
 };
 
