@@ -431,6 +431,10 @@ HWY_INLINE void StoreVec(hn::Vec<D> v, D d, hn::TFromD<D>* HWY_RESTRICT p) {
 // intermediates stay in L1: 3 x 2 KiB for AVX-512).
 constexpr size_t kChunkVecs = 32;
 
+// State a transform keeps across the chunks of one Fill call (see
+// NormalF32::Queue); none for the others.
+struct NoQueue {};
+
 // ---------------------------------------------------------------- transforms
 // Apply<K>(w, y) maps K u64 vectors of random words (in memory order) to K
 // vectors of output values: f32 from the u32 words, f64 from the u64 words.
@@ -449,6 +453,9 @@ template <bool kScaled, bool kClamp>
 struct UniformF32 {
   using T = float;
   static constexpr bool kStaged = false;
+  using Queue = NoQueue;
+  template <StoreKind>
+  void Drain(Queue&) const {}
   UniformKernel<float> k;
   float span;  // k.span, or k.span 2^-24 when kScaled
 
@@ -481,6 +488,9 @@ template <bool kScaled, bool kClamp>
 struct UniformF64 {
   using T = double;
   static constexpr bool kStaged = false;
+  using Queue = NoQueue;
+  template <StoreKind>
+  void Drain(Queue&) const {}
   UniformKernel<double> k;
   double span;  // k.span, or k.span 2^-53 when kScaled
 
@@ -643,26 +653,39 @@ struct NormalF32 {
     return SelectLess(hn::Set(df, k.hi), y);  // y > hi ? hi : y
   }
 
+  // Vectors with a tail lane, parked across the chunks of one Fill call
+  // until kVecs of them (about 1300 vectors, 20000 values) are waiting or
+  // the fill ends: their central values, destinations, and their tail
+  // lanes' words and positions (slot n + lane), compressed.
+  struct Queue {
+    static constexpr size_t kVecs = 64;
+    static constexpr size_t kMaxLanes = HWY_MAX_BYTES / sizeof(float);
+    HWY_ALIGN float ys[kVecs * kMaxLanes];
+    HWY_ALIGN uint32_t words[(kVecs + 1) * kMaxLanes];
+    HWY_ALIGN uint32_t pos[(kVecs + 1) * kMaxLanes];
+    HWY_ALIGN uint32_t iota[kMaxLanes];
+    float* dst[kVecs];
+    size_t nparked = 0, ntail = 0;
+    Queue() {
+      for (size_t l = 0; l < kMaxLanes; ++l) iota[l] = static_cast<uint32_t>(l);
+    }
+  };
+
   // Stage 1 for every vector of the chunk, then stage 2: the central value of
   // every lane; a vector whose lanes all take the central branch (w < 5) is
   // stored at once. The others (a lane is in the tail with probability
-  // 0.34 %, so about 5 % of 16-lane vectors) are parked in xs, their tail
-  // lanes' words and positions compressed into tail buffers, and the tail
-  // branch is evaluated once per N tail lanes afterwards (TailRun), instead
-  // of for whole vectors that hold one tail lane.
+  // 0.34 %, so about 5 % of 16-lane vectors) are parked in the queue, and
+  // the tail branch is evaluated once per N tail lanes when it drains
+  // (TailRun), instead of for every vector that holds one tail lane.
   template <StoreKind kStore>
   HWY_INLINE void Run(const uint64_t* HWY_RESTRICT words, size_t nvec,
-                      float* HWY_RESTRICT dst) const {
+                      float* HWY_RESTRICT dst, Queue& q) const {
     const DF32 df;
     const DU du;
     const DU64 d64;
     const size_t n = hn::Lanes(df);
     HWY_ALIGN float xs[kChunkVecs * HWY_MAX_BYTES / sizeof(float)];
     HWY_ALIGN float lws[kChunkVecs * HWY_MAX_BYTES / sizeof(float)];
-    HWY_ALIGN uint32_t tail_words[(kChunkVecs + 1) * HWY_MAX_BYTES / 4];
-    HWY_ALIGN uint32_t tail_pos[(kChunkVecs + 1) * HWY_MAX_BYTES / 4];
-    uint32_t parked[kChunkVecs];
-    size_t ntail = 0, nparked = 0;
     for (size_t v = 0; v < nvec; ++v) {
       VF x, lw;
       Stage1(hn::BitCast(du, hn::Load(d64, words + v * n / 2)), x, lw);
@@ -679,29 +702,39 @@ struct NormalF32 {
       const auto central = hn::Lt(lw, hn::Set(df, 5.0f));
       if (HWY_LIKELY(hn::AllTrue(df, central))) {
         StoreVec<kStore>(y, df, dst + v * n);
-      } else {
-        const auto tail = hn::RebindMask(du, hn::Not(central));
-        const VU w = hn::BitCast(du, hn::Load(d64, words + v * n / 2));
-        hn::StoreU(CompressLanes(du, w, tail), du, tail_words + ntail);
-        hn::StoreU(CompressLanes(du, hn::Iota(du, static_cast<uint32_t>(v * n)),
-                                 tail),
-                   du, tail_pos + ntail);
-        ntail += hn::CountTrue(du, tail);
-        hn::Store(y, df, xs + v * n);
-        parked[nparked++] = static_cast<uint32_t>(v);
+        continue;
       }
+      if (q.nparked == Queue::kVecs) Drain<kStore>(q);
+      const size_t slot = q.nparked++;
+      q.dst[slot] = dst + v * n;
+      hn::Store(y, df, q.ys + slot * n);
+      const auto tail = hn::RebindMask(du, hn::Not(central));
+      const VU w = hn::BitCast(du, hn::Load(d64, words + v * n / 2));
+      const VU pos = hn::Add(hn::Load(du, q.iota),
+                             hn::Set(du, static_cast<uint32_t>(slot * n)));
+      hn::StoreU(CompressLanes(du, w, tail), du, q.words + q.ntail);
+      hn::StoreU(CompressLanes(du, pos, tail), du, q.pos + q.ntail);
+      q.ntail += hn::CountTrue(du, tail);
     }
-    if (nparked == 0) return;
-    TailRun(tail_words, tail_pos, ntail, xs);
-    for (size_t j = 0; j < nparked; ++j) {
-      const size_t v = parked[j];
-      StoreVec<kStore>(hn::Load(df, xs + v * n), df, dst + v * n);
+  }
+
+  // Computes the parked vectors' tail lanes and stores the vectors.
+  template <StoreKind kStore>
+  HWY_NOINLINE void Drain(Queue& q) const {
+    if (q.nparked == 0) return;
+    const DF32 df;
+    const size_t n = hn::Lanes(df);
+    TailRun(q.words, q.pos, q.ntail, q.ys);
+    for (size_t j = 0; j < q.nparked; ++j) {
+      StoreVec<kStore>(hn::Load(df, q.ys + j * n), df, q.dst[j]);
     }
+    q.nparked = 0;
+    q.ntail = 0;
   }
 
   // ys[pos[j]] = the tail value of words[j], j < count (count >= 1; the
   // buffers have room for one more vector).
-  HWY_NOINLINE void TailRun(uint32_t* HWY_RESTRICT tail_words,
+  HWY_INLINE void TailRun(uint32_t* HWY_RESTRICT tail_words,
                             const uint32_t* HWY_RESTRICT pos, size_t count,
                             float* HWY_RESTRICT ys) const {
     const DF32 df;
@@ -735,6 +768,9 @@ template <bool kTrunc>
 struct NormalF64 {
   using T = double;
   static constexpr bool kStaged = true;
+  using Queue = NoQueue;
+  template <StoreKind>
+  void Drain(Queue&) const {}
   NormalKernel<double> k;
 
   using VD = hn::Vec<DF64>;
@@ -837,7 +873,7 @@ struct NormalF64 {
 
   template <StoreKind kStore>
   HWY_INLINE void Run(const uint64_t* HWY_RESTRICT words, size_t nvec,
-                      double* HWY_RESTRICT dst) const {
+                      double* HWY_RESTRICT dst, Queue&) const {
     const DF64 dd;
     const DU64 du;
     const size_t n = hn::Lanes(dd);
@@ -899,11 +935,13 @@ HWY_INLINE void Iteration(const Xform& xf, const PhiloxKeys& ks, VU64 offsets,
 
 // nvec output vectors (a multiple of 2 kPairs, at most kChunkVecs) from
 // Philox block `block` on. Staged transforms get the words through an L1
-// buffer, the others straight from registers.
+// buffer, the others straight from registers. A staged transform may leave
+// vectors in `queue` until xf.Drain<kStore>(queue).
 template <StoreKind kStore, class Xform>
 HWY_INLINE void Chunk(const Xform& xf, const PhiloxKeys& ks, VU64 offsets,
                       uint64_t block, size_t nvec,
-                      typename Xform::T* HWY_RESTRICT dst) {
+                      typename Xform::T* HWY_RESTRICT dst,
+                      typename Xform::Queue& queue) {
   const DU64 d64;
   const size_t n64 = hn::Lanes(d64);
   if constexpr (Xform::kStaged) {
@@ -915,7 +953,7 @@ HWY_INLINE void Chunk(const Xform& xf, const PhiloxKeys& ks, VU64 offsets,
       for (size_t v = 0; v < 2 * kPairs; ++v)
         hn::Store(w[v], d64, words + (g + v) * n64);
     }
-    xf.template Run<kStore>(words, nvec, dst);
+    xf.template Run<kStore>(words, nvec, dst, queue);
   } else {
     const size_t nt = hn::Lanes(hn::Repartition<typename Xform::T, DU64>());
     for (size_t g = 0; g < nvec; g += 2 * kPairs) {
@@ -936,6 +974,7 @@ HWY_NOINLINE void Fill(const Xform& xf, const RngKey& key, uint64_t first,
   const PhiloxKeys ks = MakeKeys(key);
   const VU64 offsets = LaneBlockOffsets();
   HWY_ALIGN T buf[2 * kPairs * HWY_MAX_BYTES / sizeof(T)];
+  typename Xform::Queue queue;
 
   // Head: up to the next block boundary and, when streaming, to the next
   // vector-aligned address (if both can hold at once).
@@ -954,7 +993,9 @@ HWY_NOINLINE void Fill(const Xform& xf, const RngKey& key, uint64_t first,
   }
   head = std::min(head, n);
   if (head > 0) {
-    Chunk<StoreKind::kAligned>(xf, ks, offsets, first / kE, 2 * kPairs, buf);
+    Chunk<StoreKind::kAligned>(xf, ks, offsets, first / kE, 2 * kPairs, buf,
+                               queue);
+    xf.template Drain<StoreKind::kAligned>(queue);
     std::memcpy(out, buf + first % kE, head * sizeof(T));
   }
   size_t j = head;
@@ -965,16 +1006,24 @@ HWY_NOINLINE void Fill(const Xform& xf, const RngKey& key, uint64_t first,
   while (n - j >= g) {
     const size_t nvec = std::min(max_vecs, (n - j) / g * (2 * kPairs));
     if (stream) {
-      Chunk<StoreKind::kStream>(xf, ks, offsets, block, nvec, out + j);
+      Chunk<StoreKind::kStream>(xf, ks, offsets, block, nvec, out + j, queue);
     } else {
-      Chunk<StoreKind::kUnaligned>(xf, ks, offsets, block, nvec, out + j);
+      Chunk<StoreKind::kUnaligned>(xf, ks, offsets, block, nvec, out + j,
+                                   queue);
     }
     j += nvec * nt;
     block += nvec * nt / kE;
   }
-  if (stream) hwy::FlushStream();
+  if (stream) {
+    xf.template Drain<StoreKind::kStream>(queue);
+    hwy::FlushStream();
+  } else {
+    xf.template Drain<StoreKind::kUnaligned>(queue);
+  }
   if (j < n) {
-    Chunk<StoreKind::kAligned>(xf, ks, offsets, block, 2 * kPairs, buf);
+    Chunk<StoreKind::kAligned>(xf, ks, offsets, block, 2 * kPairs, buf,
+                               queue);
+    xf.template Drain<StoreKind::kAligned>(queue);
     std::memcpy(out + j, buf, (n - j) * sizeof(T));
   }
 }
