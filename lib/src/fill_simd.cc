@@ -102,6 +102,10 @@ void FillNormalF64(const NormalKernel<double>& k, const RngKey& key,
                    uint64_t first, size_t n, double* out) {
   reference::fill_normal(k, key, first, n, out);
 }
+void NormalF32Words(const NormalKernel<float>& k, const uint32_t* words,
+                    size_t n, float* out) {
+  for (size_t i = 0; i < n; ++i) out[i] = normal_value(k, words[i]);
+}
 bool ConvertF16(const float* in, size_t n, uint16_t* out) {
   bool over = false;
   for (size_t i = 0; i < n; ++i) {
@@ -529,7 +533,7 @@ enum class NormalMode {
 };
 
 // kMeanZero: mean is +0 and the scaled value cannot be -0 (scales >= 2^-20,
-// see FillNormalF32Mode), so mean + y = y.
+// see WithNormalF32Mode), so mean + y = y.
 //
 // Staged (see Chunk): stage 1 maps each vector of words to x = p - q and
 // w = -log(4 p q) in L1 buffers, stage 2 evaluates the polynomial, the rare
@@ -1071,9 +1075,30 @@ bool IsPlainNormal(const NormalKernel<T>& k) {
          std::isinf(k.hi) && k.hi > 0;
 }
 
-template <NormalMode kMode>
-void FillNormalF32Mode(const NormalKernel<float>& k, const RngKey& key,
-                       uint64_t first, size_t n, float* out) {
+// The f32 normal transform applied to given words instead of Philox's:
+// out[i] = normal_value(k, words[i]) (for the exhaustive test of
+// fill_simd_test.cc: the plain normal depends on 24 bits of its word).
+template <class Xform>
+HWY_NOINLINE void FromWords(const Xform& xf, const uint32_t* HWY_RESTRICT words,
+                            size_t n, float* HWY_RESTRICT out) {
+  const size_t nt = hn::Lanes(DF32());
+  const size_t chunk = kChunkVecs * nt;
+  HWY_ALIGN uint64_t buf[kChunkVecs * HWY_MAX_BYTES / sizeof(uint64_t)];
+  HWY_ALIGN float ys[kChunkVecs * HWY_MAX_BYTES / sizeof(float)];
+  typename Xform::Queue queue;
+  for (size_t i = 0; i < n; i += chunk) {
+    const size_t m = std::min(chunk, n - i);
+    std::memset(buf, 0, sizeof(buf));
+    std::memcpy(buf, words + i, m * sizeof(uint32_t));
+    xf.template Run<StoreKind::kAligned>(buf, (m + nt - 1) / nt, ys, queue);
+    xf.template Drain<StoreKind::kAligned>(queue);
+    std::memcpy(out + i, ys, m * sizeof(float));
+  }
+}
+
+// Calls f(xf) with the NormalF32 transform for kernel k (mode, mean_zero).
+template <NormalMode kMode, class F>
+void WithNormalF32Mode(const NormalKernel<float>& k, F&& f) {
   // mean + y == y unless y is -0. With p, q >= 2^-100, p - q is 0 or
   // >= 2^-123 in magnitude, P >= 0.8 and |z| >= 2, so y is +0 or nonzero
   // when the scales are >= 2^-20. Not for kLiteral (no bound on p, q).
@@ -1081,14 +1106,14 @@ void FillNormalF32Mode(const NormalKernel<float>& k, const RngKey& key,
                          !std::signbit(k.mean) && k.scale_central >= 0x1p-20f &&
                          k.scale >= 0x1p-20f;
   if (mean_zero) {
-    Fill(NormalF32<kMode, true>{k}, key, first, n, out);
+    f(NormalF32<kMode, true>{k});
   } else {
-    Fill(NormalF32<kMode, false>{k}, key, first, n, out);
+    f(NormalF32<kMode, false>{k});
   }
 }
 
-void FillNormalF32(const NormalKernel<float>& k, const RngKey& key,
-                   uint64_t first, size_t n, float* out) {
+template <class F>
+void WithNormalF32(const NormalKernel<float>& k, F&& f) {
   // p = A + B u, q = C + B v with u, v in [2^-25, 1 - 2^-25]: p q is a
   // normal number when A, C >= 0, B > 0, min(p), min(q) >= 2^-100 and
   // A + B + C is about 1 (then max(p, q) >= 0.45).
@@ -1098,13 +1123,23 @@ void FillNormalF32(const NormalKernel<float>& k, const RngKey& key,
                            pmin >= 0x1p-100f && qmin >= 0x1p-100f &&
                            sum >= 0.9f && sum <= 1.1f;
   if (IsPlainNormal(k)) {
-    FillNormalF32Mode<NormalMode::kPlain>(k, key, first, n, out);
+    WithNormalF32Mode<NormalMode::kPlain>(k, f);
   } else if (well_formed) {
-    FillNormalF32Mode<NormalMode::kTruncated>(k, key, first, n, out);
+    WithNormalF32Mode<NormalMode::kTruncated>(k, f);
   } else {
-    FillNormalF32Mode<NormalMode::kLiteral>(k, key, first, n, out);
+    WithNormalF32Mode<NormalMode::kLiteral>(k, f);
   }
 }
+
+void FillNormalF32(const NormalKernel<float>& k, const RngKey& key,
+                   uint64_t first, size_t n, float* out) {
+  WithNormalF32(k, [&](const auto& xf) { Fill(xf, key, first, n, out); });
+}
+void NormalF32Words(const NormalKernel<float>& k, const uint32_t* words,
+                    size_t n, float* out) {
+  WithNormalF32(k, [&](const auto& xf) { FromWords(xf, words, n, out); });
+}
+
 void FillNormalF64(const NormalKernel<double>& k, const RngKey& key,
                    uint64_t first, size_t n, double* out) {
   if (IsPlainNormal(k)) {
@@ -1219,6 +1254,7 @@ HWY_EXPORT(FillUniformF32);
 HWY_EXPORT(FillUniformF64);
 HWY_EXPORT(FillNormalF32);
 HWY_EXPORT(FillNormalF64);
+HWY_EXPORT(NormalF32Words);
 HWY_EXPORT(ConvertF16);
 HWY_EXPORT(ConvertBF16);
 
@@ -1284,6 +1320,10 @@ void fill_normal(const NormalKernel<float>& k, const RngKey& key,
 void fill_normal(const NormalKernel<double>& k, const RngKey& key,
                  uint64_t first, std::size_t n, double* out) {
   HWY_DYNAMIC_DISPATCH(FillNormalF64)(k, key, first, n, out);
+}
+void normal_f32_from_words(const NormalKernel<float>& k,
+                           const uint32_t* words, std::size_t n, float* out) {
+  HWY_DYNAMIC_DISPATCH(NormalF32Words)(k, words, n, out);
 }
 bool convert_f32_to_f16(const float* in, std::size_t n, uint16_t* out) {
   return HWY_DYNAMIC_DISPATCH(ConvertF16)(in, n, out);
