@@ -31,9 +31,9 @@
 // -ffp-contract=on but not under -ffp-contract=fast, where the backend fuses
 // every fmul/fadd pair. -ffast-math (reassociation, no infinities) and excess
 // precision (FLT_EVAL_METHOD != 0, x87) cannot be undone here: they are
-// compile errors. lib/test/fp_contract_test.cmake compiles a probe with gcc
-// and clang at -ffp-contract=off/on/fast on an FMA target and compares the
-// bits.
+// compile errors. lib/test/fp_contract/fp_contract_test.cmake compiles a
+// probe with gcc and clang at -ffp-contract=off/on/fast on an FMA target and
+// compares the bits.
 //
 // Counter layout
 // --------------
