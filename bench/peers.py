@@ -3,7 +3,8 @@
 
 Times PyTorch's and NumPy's fills and SciPy's goodness-of-fit tests on the
 sizes of the C++ benchmarks -- 64 Mi elements (2^26) for fills, 10^7 values
-for the statistics -- on one thread, best of --repetitions, and writes JSON:
+for the statistics -- on one thread, best of --repetitions, in CPU time like
+initcheck_bench's single-thread benchmarks, and writes JSON:
 
   {"context": {"date", "cpu", "hardware_threads", "python", "versions":
                {"numpy", "scipy", "torch"}, "threads": 1},
@@ -51,13 +52,15 @@ if np is not None:
 
 
 def best_time(fn, repetitions):
-    """The fastest of `repetitions` calls of fn() (one warm-up call first)."""
+    """The fastest of `repetitions` calls of fn() (one warm-up call first),
+    in CPU time of the process: what initcheck_bench reports for its
+    single-thread benchmarks, and what a shared machine disturbs least."""
     fn()
     best = float("inf")
     for _ in range(repetitions):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         fn()
-        best = min(best, time.perf_counter() - t0)
+        best = min(best, time.process_time() - t0)
     return best
 
 
