@@ -26,9 +26,12 @@
 // (non-temporal) stores for calls of >= stream_threshold() bytes, then a
 // fence.
 //
-// Transforms: the operations of random.h in the same order, Mul then Add (no
-// MulAdd), Div, Sqrt, ConvertTo (exact here: all integers < 2^24 resp.
-// 2^53), selects. On x86, `a < b ? a : b` is MINPS/MINPD(a, b) exactly
+// Transforms: the operations of random.h in the same order: Mul then Add
+// where random.h multiplies and adds, MulAdd/NegMulAdd where it calls fmadd
+// (the normals, stream version 2), Div, Sqrt, ConvertTo (exact here: all
+// integers < 2^24 resp. 2^53), selects. Only targets whose MulAdd is one
+// fused operation (x86 AVX2 and AVX-512, AArch64 NEON) run the normals in
+// SIMD; the others (SSE4, SSSE3, ...) call the reference for them. On x86, `a < b ? a : b` is MINPS/MINPD(a, b) exactly
 // (including zeros' signs), so Min/Max are used there; elsewhere
 // IfThenElse. A few algebraic shortcuts give the same bits by construction
 // (scaling by powers of two, the symmetry of rounding to nearest); each states
@@ -56,6 +59,13 @@
 #include "initcheck/dtype.h"
 #include "initcheck/kernel.h"
 #include "initcheck/random.h"
+
+namespace initcheck::simd_detail {
+// out[i] = normal_value(k, words[i]), scalar (targets without a fused
+// multiply-add); defined once, below.
+void NormalF32WordsScalar(const NormalKernel<float>& k, const uint32_t* words,
+                          size_t n, float* out);
+}  // namespace initcheck::simd_detail
 
 // Scalable-vector targets (SVE, RVV) are left out: the code keeps arrays of
 // vectors, which sizeless types do not allow. Must precede the first Highway
@@ -104,7 +114,7 @@ void FillNormalF64(const NormalKernel<double>& k, const RngKey& key,
 }
 void NormalF32Words(const NormalKernel<float>& k, const uint32_t* words,
                     size_t n, float* out) {
-  for (size_t i = 0; i < n; ++i) out[i] = normal_value(k, words[i]);
+  simd_detail::NormalF32WordsScalar(k, words, n, out);
 }
 bool ConvertF16(const float* in, size_t n, uint16_t* out) {
   bool over = false;
@@ -119,6 +129,15 @@ void ConvertBF16(const float* in, size_t n, uint16_t* out) {
 }
 
 #else  // SIMD targets
+
+// Whether hn::MulAdd is one fused multiply-add here (Highway 1.0.3 computes
+// it as Mul then Add on SSE4/SSSE3 and on 32-bit ARM).
+#if (HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2) || \
+    (HWY_ARCH_ARM_A64 && HWY_TARGET == HWY_NEON)
+constexpr bool kFusedMulAdd = true;
+#else
+constexpr bool kFusedMulAdd = false;
+#endif
 
 using DU64 = hn::ScalableTag<uint64_t>;
 using DU32 = hn::Repartition<uint32_t, DU64>;
@@ -321,12 +340,13 @@ HWY_INLINE hn::Vec<D> CompressLanes(D d, hn::Vec<D> v, hn::Mask<D> m) {
 #endif
 }
 
-// c[0] x^(n-1) + ... + c[n-1], multiply then add (random.h horner).
+// c[0] x^(n-1) + ... + c[n-1], a fused multiply-add per coefficient
+// (random.h horner).
 template <class D, class T, size_t N>
 HWY_INLINE hn::Vec<D> Horner(D d, hn::Vec<D> x, const T (&c)[N]) {
   hn::Vec<D> r = hn::Set(d, c[0]);
 #pragma GCC unroll 16
-  for (size_t j = 1; j < N; ++j) r = hn::Add(hn::Mul(r, x), hn::Set(d, c[j]));
+  for (size_t j = 1; j < N; ++j) r = hn::MulAdd(r, x, hn::Set(d, c[j]));
   return r;
 }
 // k = (ix >> 23) - 127 as a float, for ix the bits of a positive normal
@@ -368,17 +388,18 @@ HWY_INLINE hn::Vec<DF> NegLogF32(DF df, uint32_t exp_add, hn::Vec<DF> x) {
   const auto s = hn::Div(f, hn::Add(hn::Set(df, 2.0f), f));
   const auto z = hn::Mul(s, s);
   auto r =
-      hn::Add(hn::Mul(hn::Set(df, 2.0f / 11.0f), z), hn::Set(df, 2.0f / 9.0f));
-  r = hn::Add(hn::Mul(r, z), hn::Set(df, 2.0f / 7.0f));
-  r = hn::Add(hn::Mul(r, z), hn::Set(df, 2.0f / 5.0f));
-  r = hn::Add(hn::Mul(r, z), hn::Set(df, 2.0f / 3.0f));
+      hn::MulAdd(hn::Set(df, 2.0f / 11.0f), z, hn::Set(df, 2.0f / 9.0f));
+  r = hn::MulAdd(r, z, hn::Set(df, 2.0f / 7.0f));
+  r = hn::MulAdd(r, z, hn::Set(df, 2.0f / 5.0f));
+  r = hn::MulAdd(r, z, hn::Set(df, 2.0f / 3.0f));
   r = hn::Mul(r, z);
   const auto hfsq = hn::Mul(hn::Mul(hn::Set(df, 0.5f), f), f);
-  // inner = s (hfsq + r) + kf Lo;  X = hfsq - inner.
+  // inner = fma(s, hfsq + r, kf Lo);  X = hfsq - inner;
+  // -fma(kf, Hi, f - X) = fma(kf, -Hi, X - f).
   const auto inner =
-      hn::Add(hn::Mul(s, hn::Add(hfsq, r)), hn::Mul(kf, hn::Set(df, kLn2Lo)));
-  return hn::Add(hn::Mul(kf, hn::Set(df, -kLn2Hi)),
-                 hn::Sub(hn::Sub(hfsq, inner), f));
+      hn::MulAdd(s, hn::Add(hfsq, r), hn::Mul(kf, hn::Set(df, kLn2Lo)));
+  return hn::MulAdd(kf, hn::Set(df, -kLn2Hi),
+                    hn::Sub(hn::Sub(hfsq, inner), f));
 }
 
 // internal::log_f64(x), operation for operation.
@@ -397,23 +418,22 @@ HWY_INLINE hn::Vec<DD> LogF64(DD dd, hn::Vec<DD> x) {
   const auto s = hn::Div(f, hn::Add(hn::Set(dd, 2.0), f));
   const auto z = hn::Mul(s, s);
   auto r = hn::Set(dd, 2.0 / 21.0);
-  r = hn::Add(hn::Mul(r, z), hn::Set(dd, 2.0 / 19.0));
-  r = hn::Add(hn::Mul(r, z), hn::Set(dd, 2.0 / 17.0));
-  r = hn::Add(hn::Mul(r, z), hn::Set(dd, 2.0 / 15.0));
-  r = hn::Add(hn::Mul(r, z), hn::Set(dd, 2.0 / 13.0));
-  r = hn::Add(hn::Mul(r, z), hn::Set(dd, 2.0 / 11.0));
-  r = hn::Add(hn::Mul(r, z), hn::Set(dd, 2.0 / 9.0));
-  r = hn::Add(hn::Mul(r, z), hn::Set(dd, 2.0 / 7.0));
-  r = hn::Add(hn::Mul(r, z), hn::Set(dd, 2.0 / 5.0));
-  r = hn::Add(hn::Mul(r, z), hn::Set(dd, 2.0 / 3.0));
+  r = hn::MulAdd(r, z, hn::Set(dd, 2.0 / 19.0));
+  r = hn::MulAdd(r, z, hn::Set(dd, 2.0 / 17.0));
+  r = hn::MulAdd(r, z, hn::Set(dd, 2.0 / 15.0));
+  r = hn::MulAdd(r, z, hn::Set(dd, 2.0 / 13.0));
+  r = hn::MulAdd(r, z, hn::Set(dd, 2.0 / 11.0));
+  r = hn::MulAdd(r, z, hn::Set(dd, 2.0 / 9.0));
+  r = hn::MulAdd(r, z, hn::Set(dd, 2.0 / 7.0));
+  r = hn::MulAdd(r, z, hn::Set(dd, 2.0 / 5.0));
+  r = hn::MulAdd(r, z, hn::Set(dd, 2.0 / 3.0));
   r = hn::Mul(r, z);
   const auto hfsq = hn::Mul(hn::Mul(hn::Set(dd, 0.5), f), f);
   constexpr double kLn2Hi = 0x1.62e42fefp-1;  // as in random.h
   constexpr double kLn2Lo = 0x1.473de6af278edp-34;
   const auto inner =
-      hn::Add(hn::Mul(s, hn::Add(hfsq, r)), hn::Mul(kd, hn::Set(dd, kLn2Lo)));
-  return hn::Add(hn::Mul(kd, hn::Set(dd, kLn2Hi)),
-                 hn::Sub(f, hn::Sub(hfsq, inner)));
+      hn::MulAdd(s, hn::Add(hfsq, r), hn::Mul(kd, hn::Set(dd, kLn2Lo)));
+  return hn::MulAdd(kd, hn::Set(dd, kLn2Hi), hn::Sub(f, hn::Sub(hfsq, inner)));
 }
 
 // ---------------------------------------------------------------- stores
@@ -574,10 +594,8 @@ struct NormalF32 {
     const auto upper =
         hn::RebindMask(df, hn::Lt(hn::BitCast(di, w), hn::Zero(di)));
     const auto b = hn::Set(df, k.b);
-    p = hn::Add(hn::Set(df, k.a),
-                hn::Mul(b, hn::IfThenElse(upper, large, small)));
-    q = hn::Add(hn::Set(df, k.c),
-                hn::Mul(b, hn::IfThenElse(upper, small, large)));
+    p = hn::MulAdd(b, hn::IfThenElse(upper, large, small), hn::Set(df, k.a));
+    q = hn::MulAdd(b, hn::IfThenElse(upper, small, large), hn::Set(df, k.c));
   }
 
   // x = p - q and lw = -log(4 p q).
@@ -625,29 +643,31 @@ struct NormalF32 {
     return z;
   }
 
-  HWY_INLINE VF AddMean(VF v) const {
-    return kMeanZero ? v : hn::Add(hn::Set(DF32(), k.mean), v);
+  // fma(scale, z, mean); kMeanZero: the product alone (equal: it is not
+  // -0, see WithNormalF32Mode).
+  HWY_INLINE VF ScaleAddMean(float scale, VF z) const {
+    const DF32 df;
+    return kMeanZero ? hn::Mul(hn::Set(df, scale), z)
+                     : hn::MulAdd(hn::Set(df, scale), z, hn::Set(df, k.mean));
   }
 
-  // The tail branch for all lanes: mean + scale (p < q ? -z : z).
+  // The tail branch for all lanes: fma(scale, p < q ? -z : z, mean).
   HWY_INLINE VF TailValue(VU w) const {
     const DF32 df;
     const DU du;
-    VF t;
+    VF z;
     if (kMode == NormalMode::kPlain) {
       VF small, large;
       Sides(w, small, large);  // min(p, q) = small; p < q iff the top bit is 0
-      t = hn::Mul(hn::Set(df, k.scale), Tail(small));
-      t = hn::BitCast(
-          df, XorAnd(hn::BitCast(du, t), hn::Not(w), hn::Set(du, 0x80000000u)));
+      z = hn::BitCast(df, XorAnd(hn::BitCast(du, Tail(small)), hn::Not(w),
+                                 hn::Set(du, 0x80000000u)));
     } else {
       VF p, q;
       PQ(w, p, q);
-      const auto z = Tail(SelectLess(p, q));
-      t = hn::Mul(hn::Set(df, k.scale),
-                  hn::IfThenElse(hn::Lt(p, q), hn::Neg(z), z));
+      const auto t = Tail(SelectLess(p, q));
+      z = hn::IfThenElse(hn::Lt(p, q), hn::Neg(t), t);
     }
-    return AddMean(t);
+    return ScaleAddMean(k.scale, z);
   }
 
   HWY_INLINE VF Clamp(VF y) const {
@@ -698,11 +718,11 @@ struct NormalF32 {
     }
     for (size_t v = 0; v < nvec; ++v) {
       const VF lw = hn::Load(df, lws + v * n);
-      // Central branch: mean + scale_central (x P(w - 2.5)).
+      // Central branch: fma(scale_central, x P(w - 2.5), mean).
       const VF poly =
           Horner(df, hn::Sub(lw, hn::Set(df, 2.5f)), internal::kGilesCentral);
-      const VF y = Clamp(AddMean(hn::Mul(hn::Set(df, k.scale_central),
-                                         hn::Mul(hn::Load(df, xs + v * n), poly))));
+      const VF y = Clamp(ScaleAddMean(k.scale_central,
+                                      hn::Mul(hn::Load(df, xs + v * n), poly)));
       const auto central = hn::Lt(lw, hn::Set(df, 5.0f));
       if (HWY_LIKELY(hn::AllTrue(df, central))) {
         StoreVec<kStore>(y, df, dst + v * n);
@@ -801,16 +821,14 @@ struct NormalF64 {
     const auto upper =
         hn::RebindMask(dd, hn::Lt(hn::BitCast(di, w), hn::Zero(di)));
     const auto b = hn::Set(dd, k.b);
-    p = hn::Add(hn::Set(dd, k.a),
-                hn::Mul(b, hn::IfThenElse(upper, large, small)));
-    q = hn::Add(hn::Set(dd, k.c),
-                hn::Mul(b, hn::IfThenElse(upper, small, large)));
+    p = hn::MulAdd(b, hn::IfThenElse(upper, large, small), hn::Set(dd, k.a));
+    q = hn::MulAdd(b, hn::IfThenElse(upper, small, large), hn::Set(dd, k.c));
   }
 
-  // mean + scale z, clamped (kTrunc).
+  // fma(scale, z, mean), clamped (kTrunc).
   HWY_INLINE VD Finish(VD z) const {
     const DF64 dd;
-    VD y = hn::Add(hn::Set(dd, k.mean), hn::Mul(hn::Set(dd, k.scale), z));
+    VD y = hn::MulAdd(hn::Set(dd, k.scale), z, hn::Set(dd, k.mean));
     if (kTrunc) {
       y = SelectGreater(hn::Set(dd, k.lo), y);
       y = SelectLess(hn::Set(dd, k.hi), y);
@@ -836,9 +854,9 @@ struct NormalF64 {
                      hn::Set(DU64(), 0x8000000000000000ull)));
     }
     tail = hn::Lt(m, hn::Set(dd, 0.075));  // !(m >= 0.075)
-    // qc = (p - q) / 2, r = 0.180625 - qc^2, z = qc A(r) / B(r).
+    // qc = (p - q) / 2, r = fma(-qc, qc, 0.180625), z = qc A(r) / B(r).
     const auto qc = hn::Mul(hn::Set(dd, 0.5), diff);
-    const auto rc = hn::Sub(hn::Set(dd, 0.180625), hn::Mul(qc, qc));
+    const auto rc = hn::NegMulAdd(qc, qc, hn::Set(dd, 0.180625));
     return Finish(hn::Div(hn::Mul(qc, Horner(dd, rc, kPpnd16A)),
                           Horner(dd, rc, kPpnd16B)));
   }
@@ -1133,15 +1151,20 @@ void WithNormalF32(const NormalKernel<float>& k, F&& f) {
 
 void FillNormalF32(const NormalKernel<float>& k, const RngKey& key,
                    uint64_t first, size_t n, float* out) {
+  if (!kFusedMulAdd) return reference::fill_normal(k, key, first, n, out);
   WithNormalF32(k, [&](const auto& xf) { Fill(xf, key, first, n, out); });
 }
 void NormalF32Words(const NormalKernel<float>& k, const uint32_t* words,
                     size_t n, float* out) {
+  if (!kFusedMulAdd) {
+    return simd_detail::NormalF32WordsScalar(k, words, n, out);
+  }
   WithNormalF32(k, [&](const auto& xf) { FromWords(xf, words, n, out); });
 }
 
 void FillNormalF64(const NormalKernel<double>& k, const RngKey& key,
                    uint64_t first, size_t n, double* out) {
+  if (!kFusedMulAdd) return reference::fill_normal(k, key, first, n, out);
   if (IsPlainNormal(k)) {
     Fill(NormalF64<false>{k}, key, first, n, out);
   } else {
@@ -1248,6 +1271,18 @@ HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
 namespace initcheck {
+
+namespace simd_detail {
+// normal_value calls std::fma about 20 times: on x86-64 a clone for CPUs
+// with FMA inlines them (the same values; see reference::fill_normal).
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__)
+__attribute__((flatten, target_clones("fma", "default")))
+#endif
+void NormalF32WordsScalar(const NormalKernel<float>& k, const uint32_t* words,
+                          size_t n, float* out) {
+  for (size_t i = 0; i < n; ++i) out[i] = normal_value(k, words[i]);
+}
+}  // namespace simd_detail
 
 HWY_EXPORT(CurrentTarget);
 HWY_EXPORT(FillUniformF32);
