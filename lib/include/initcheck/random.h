@@ -24,9 +24,9 @@
 // PPND16, and the atanh series of our logs), the log's last two steps, PPND16's
 // r = 0.180625 - qc^2, and the final mean + scale z. Why: the f32 normal is
 // bound by the two 512-bit vector ports of an AVX-512 core (78 uops per 16
-// values, of which Philox is 23), and fusing removes 14 of them; measured
-// +22 % f32 and +40 % f64 normal fills (bench/README.md), and each value is
-// rounded fewer times. What changed: 4.2 % of the 2^24 possible f32 normals
+// values, of which Philox is 23), and fusing removes 13 of them; measured
+// +15-30 % f32 and +10-45 % f64 normal fills on the shared development
+// machine (bench/README.md), and each value is rounded fewer times. What changed: 4.2 % of the 2^24 possible f32 normals
 // (plain N(0, 1)) move by 1-4 ulp, about half of the f64 normals by a few
 // ulp; uniforms and everything built on them (kaiming_uniform, ...) keep
 // their version-1 bits. Every target computes exactly these fused
