@@ -3,17 +3,24 @@
 #   make report   regenerate reports/ (the main job)
 #   make test     build and run every test (ctest)
 #   make build    configure and compile only
-#   make bench    run the benchmarks, JSON in build/bench.json
+#   make bench    run the benchmarks, JSON in build/bench.json, and the peers
+#                 (PyTorch, NumPy, SciPy; bench/peers.py) in build/peers.json
 #   make fuzz     run each fuzz target for a bounded time (clang, libFuzzer)
 #   make test-sanitize  the ctest suite under ASan + UBSan
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Unix Makefiles")
+# Debian's interpreter (numpy/scipy/torch live there; a pyenv shim may come
+# first on PATH). Without it the peers are skipped; a missing package is an
+# entry with status "not installed" in peers.json, never a failure.
+PYTHON ?= /usr/bin/python3
+PEERS = if [ -x "$(PYTHON)" ]; then $(PYTHON) bench/peers.py --out $(BUILD)/peers.json \
+  --bench-json $(BUILD)/bench.json; else echo "peers skipped: no $(PYTHON)"; fi
 
 DEB_PACKAGES := cmake g++ ninja-build libboost-math-dev librapidcheck-dev libgtest-dev \
   libgmock-dev libbenchmark-dev libhwy-dev libeigen3-dev libcli11-dev libfmt-dev \
-  nlohmann-json3-dev
+  nlohmann-json3-dev libtbb-dev
 
 .PHONY: all build test report bench deps fuzz test-sanitize clean
 
@@ -45,11 +52,13 @@ report: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS) --target initcheck_cli initcheck_bench
 	$(BUILD)/bin/initcheck_bench --benchmark_min_time=0.1 \
 	  --benchmark_out=$(BUILD)/bench.json --benchmark_out_format=json >/dev/null
+	@$(PEERS)
 	$(BUILD)/bin/initcheck report --out reports --bench-json $(BUILD)/bench.json \
 	  --commit "$$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 
 bench: build
 	$(BUILD)/bin/initcheck_bench --benchmark_out=$(BUILD)/bench.json --benchmark_out_format=json
+	@$(PEERS)
 
 clean:
 	rm -rf $(BUILD)
