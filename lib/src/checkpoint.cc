@@ -241,7 +241,11 @@ class ShardedCheckpoint final : public Checkpoint {
     std::map<std::string, int64_t> listed;  // per shard: tensors the map puts there
     for (const auto& [name, shard] : idx.weight_map) ++listed[shard];
     for (const std::string& shard : idx.shards) {
-      files_.push_back(std::make_unique<StFile>(dir + shard));
+      try {
+        files_.push_back(std::make_unique<StFile>(dir + shard));
+      } catch (const Error& e) {
+        throw Error(path + ": shard " + Quote(shard) + ": " + e.what());
+      }
       const StFile& f = *files_.back();
       int64_t found = 0;
       for (const SafetensorsEntry& s : f.header.entries) {

@@ -67,13 +67,13 @@ void Run(const CheckArgs& a) {
   if (a.file.empty() && !(a.print_rules && any_rules)) {
     throw Error("missing FILE; e.g. initcheck check model.safetensors --preset pytorch");
   }
+  if (a.print_rules && !any_rules) {
+    throw Error("--print-rules shows rules: give --preset, --rules or --rule");
+  }
   if (!any_rules && a.scheme.empty()) {
     throw Error("missing SCHEME; e.g. initcheck check " + a.file +
                 " 'kaiming_uniform(a=sqrt(5))', or --rule 'GLOB=SCHEME' / --preset pytorch "
                 "for a checkpoint");
-  }
-  if (a.print_rules && !any_rules) {
-    throw Error("--print-rules shows rules: give --preset, --rules or --rule");
   }
   if (!(a.alpha > 0 && a.alpha < 1)) {
     throw Error("--alpha must be in (0, 1), got " + format_number(a.alpha));

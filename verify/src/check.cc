@@ -656,8 +656,9 @@ void Summarize(CheckRun& run) {
     if (a.status == TensorStatus::kChecked) continue;
     run.skipped.push_back({a.tensor, a.reason, a.status});
   }
+  // In strict mode they are part of the report (strict_issues), not warnings.
   for (const RuleUse& u : run.rules) {
-    if (u.from_user && u.tensors == 0) {
+    if (!run.strict && u.from_user && u.tensors == 0) {
       run.warnings.push_back("rule '" + u.globs + "' (" + u.origin + ") matches no tensor");
     }
   }
