@@ -70,7 +70,7 @@ clean:
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_CXX ?= clang++
-FUZZ_TARGETS ?= npy safetensors scheme shape glob
+FUZZ_TARGETS ?= npy safetensors scheme shape glob safetensors_index npz rules expr
 
 fuzz: deps
 	@command -v $(FUZZ_CXX) >/dev/null 2>&1 || { \
