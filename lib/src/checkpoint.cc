@@ -263,8 +263,9 @@ class ShardedCheckpoint final : public Checkpoint {
         where_.push_back({files_.size() - 1, &s});
       }
       if (found != listed[shard]) {
-        for (const auto& [name, sh] : idx.weight_map) {
-          if (sh != shard) continue;
+        for (const auto& mapped : idx.weight_map) {
+          if (mapped.second != shard) continue;
+          const std::string& name = mapped.first;
           const bool present = std::any_of(
               f.header.entries.begin(), f.header.entries.end(),
               [&](const SafetensorsEntry& s) { return s.name == name; });
