@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -33,6 +34,7 @@
 
 #include "initcheck/checkpoint.h"
 #include "initcheck/error.h"
+#include "initcheck/io.h"
 #include "initcheck/verify/check.h"
 #include "initcheck/verify/format.h"
 #include "initcheck/verify/oracle.h"
@@ -390,6 +392,49 @@ TEST(Keras, TfjsModelFailsWhereTfjsDiffersFromKeras) {
     }
     const TensorCheck& c = run.checks[*a.check];
     EXPECT_EQ(c.pass, t["expect"] == "pass") << name << ": " << c.diagnosis;
+  }
+}
+
+// Flax: no JAX on this machine, so the preset's resolution is checked on a
+// linen model's parameter names and shapes (the data is not read) against
+// the documented targets: Dense kernel lecun_normal = truncated normal with
+// variance 1/fan_in after truncation; Embed N(0, 1/features) (JAX's
+// variance_scaling 'normal' is untruncated; in_axis = -2 and out_axis = 0 on
+// [num_embeddings, features] give fan_in = features); scale 1, bias 0,
+// batch_stats mean 0 and var 1.
+TEST(Flax, LinenNamesResolveToTheDocumentedTargets) {
+  const std::string path = ::testing::TempDir() + "/flax_params.safetensors";
+  std::vector<Tensor> ts;
+  std::vector<std::pair<std::string, Shape>> params = {
+      {"params.Dense_0.kernel", {48, 96}}, {"params.Dense_0.bias", {96}},
+      {"params.Conv_0.kernel", {3, 3, 16, 32}}, {"params.Embed_0.embedding", {500, 64}},
+      {"params.LayerNorm_0.scale", {96}}, {"params.LayerNorm_0.bias", {96}},
+      {"batch_stats.BatchNorm_0.mean", {32}}, {"batch_stats.BatchNorm_0.var", {32}}};
+  for (const auto& [name, shape] : params) {
+    ts.emplace_back(DType::kF32, shape);
+    std::memset(ts.back().data(), 0, ts.back().nbytes());
+  }
+  std::vector<std::pair<std::string, const Tensor*>> named;
+  for (std::size_t i = 0; i < params.size(); ++i) named.emplace_back(params[i].first, &ts[i]);
+  write_safetensors(path, named);
+  const CheckPlan plan = Plan(path, preset_rules("flax"));
+  const double c = 0.87962566103423978;  // sd of N(0,1) truncated at +-2
+  const std::map<std::string, std::pair<Target::Family, double>> want = {
+      {"params.Dense_0.kernel", {Target::Family::kTruncatedNormal, std::sqrt(1.0 / 48) / c}},
+      {"params.Conv_0.kernel", {Target::Family::kTruncatedNormal, std::sqrt(1.0 / 144) / c}},
+      {"params.Embed_0.embedding", {Target::Family::kNormal, std::sqrt(1.0 / 64)}},
+      {"params.Dense_0.bias", {Target::Family::kConstant, 0}},
+      {"params.LayerNorm_0.scale", {Target::Family::kConstant, 1}},
+      {"params.LayerNorm_0.bias", {Target::Family::kConstant, 0}},
+      {"batch_stats.BatchNorm_0.mean", {Target::Family::kConstant, 0}},
+      {"batch_stats.BatchNorm_0.var", {Target::Family::kConstant, 1}}};
+  for (const TensorAssignment& a : plan.tensors) {
+    ASSERT_EQ(a.status, TensorStatus::kChecked) << a.tensor << ": " << a.reason;
+    const Target t = ResolvedTarget(a.resolution);
+    const auto& [family, x] = want.at(a.tensor);
+    EXPECT_EQ(t.family, family) << a.tensor;
+    const double got = family == Target::Family::kConstant ? t.value : t.parent_std;
+    EXPECT_TRUE(Near(got, x)) << a.tensor << ": " << got << " vs " << x;
   }
 }
 
