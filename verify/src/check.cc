@@ -7,6 +7,7 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -226,7 +227,14 @@ class Planner {
     validate_geometry(bg);
     Target t;
     if (numel > 0) {
-      t = derive_target(scheme, bg);
+      try {
+        t = derive_target(scheme, bg);
+      } catch (const Error& err) {
+        const std::string m = err.what();
+        if (m.find("rank >= 2") == std::string::npos) throw;
+        throw Error(m + ", or give the rule fans_from = \"{prefix}.weight\" or fan_in (rule "
+                        "files)");
+      }
       if (only_in) {
         // fan_out = fan_in stands in for an unknown fan_out: refuse a scheme
         // whose target depends on it.
@@ -845,6 +853,35 @@ TensorCheck check_assignment(const Checkpoint& ck, const TensorAssignment& a,
   return BatteryCheck(d, a, options);
 }
 
+CheckRun finish_run(CheckPlan plan, std::vector<std::pair<std::size_t, TensorCheck>> checks,
+                    const CheckOptions& o) {
+  CheckAlpha(o.alpha);
+  CheckRun run;
+  run.file = plan.file;
+  run.kind = plan.kind;
+  run.alpha = o.alpha;
+  run.strict = o.strict;
+  run.tensors = std::move(plan.tensors);
+  run.rules = std::move(plan.rules);
+  std::vector<std::optional<TensorCheck>> slot(run.tensors.size());
+  for (auto& [i, c] : checks) {
+    if (i >= run.tensors.size() || run.tensors[i].status != TensorStatus::kChecked || slot[i]) {
+      throw Error("finish_run: check " + std::to_string(i) +
+                  " is not one planned kChecked tensor");
+    }
+    slot[i] = std::move(c);
+  }
+  for (std::size_t i = 0; i < run.tensors.size(); ++i) {
+    if (run.tensors[i].status != TensorStatus::kChecked) continue;
+    if (!slot[i]) throw Error("finish_run: tensor '" + run.tensors[i].tensor + "' has no check");
+    run.tensors[i].check = run.checks.size();
+    run.checks.push_back(std::move(*slot[i]));
+  }
+  decide(run.checks, run.alpha);
+  Summarize(run);
+  return run;
+}
+
 std::vector<std::string> CheckRun::strict_issues() const {
   std::vector<std::string> out;
   for (const TensorAssignment& a : tensors) {
@@ -954,7 +991,15 @@ CheckRun check_file(const std::string& path, const std::vector<Rule>& rules,
     for (const char* k : {"skipped", "unmatched", "ambiguous", "uncheckable"}) {
       if (n.count(k)) what += (what.empty() ? "" : ", ") + std::to_string(n[k]) + " " + k;
     }
-    throw Error(path + ": no tensor to check (" + (what.empty() ? "0 skipped" : what) + ")");
+    std::string first;
+    for (const Skipped& sk : run.skipped) {
+      if (sk.status == TensorStatus::kUncheckable || sk.status == TensorStatus::kAmbiguous) {
+        first = "; first: " + (sk.tensor.empty() ? path : sk.tensor) + ": " + sk.reason;
+        break;
+      }
+    }
+    throw Error(path + ": no tensor to check (" + (what.empty() ? "0 skipped" : what) + ")" +
+                first);
   }
   if (any) Run(*ck, o, run);
   run.seconds = std::chrono::duration<double>(Clock::now() - start).count();

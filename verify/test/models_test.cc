@@ -438,6 +438,30 @@ TEST(Flax, LinenNamesResolveToTheDocumentedTargets) {
   }
 }
 
+// A runner that checks elsewhere (MPI, Python): plan, check_assignment per
+// tensor in any order, finish_run -- the same verdicts and p-values as
+// check_file.
+TEST(Api, PlanCheckFinishEqualsCheckFile) {
+  const std::string path = Data("torch/bugs.safetensors");
+  const std::vector<Rule> rules = ManifestRules(FileOf(Manifest("torch"), "bugs.safetensors"));
+  const auto ck = Checkpoint::open(path);
+  CheckPlan plan = plan_checks(*ck, rules, {});
+  std::vector<std::pair<std::size_t, TensorCheck>> checks;
+  for (std::size_t i = plan.tensors.size(); i-- > 0;) {
+    if (plan.tensors[i].status == TensorStatus::kChecked) {
+      checks.emplace_back(i, check_assignment(*ck, plan.tensors[i]));
+    }
+  }
+  const CheckRun split = finish_run(std::move(plan), std::move(checks), {});
+  const CheckRun whole = check_file(path, rules, {});
+  ASSERT_EQ(split.checks.size(), whole.checks.size());
+  for (std::size_t i = 0; i < whole.checks.size(); ++i) {
+    EXPECT_EQ(split.checks[i].tensor, whole.checks[i].tensor);
+    EXPECT_EQ(split.checks[i].pass, whole.checks[i].pass);
+  }
+  EXPECT_EQ(format_json(split), format_json(whole));  // p-values and adjusted ones (NaN as null)
+}
+
 // print-rules round trip on a real model: the printed rules, read back as a
 // rule file, resolve every tensor to the same status and target.
 TEST(PrintRules, RoundTripsOnTheDefaultModel) {

@@ -99,6 +99,8 @@ class TensorData {
 class Checkpoint {
  public:
   virtual ~Checkpoint() = default;
+  Checkpoint(const Checkpoint&) = delete;  // the name index points into entries_
+  Checkpoint& operator=(const Checkpoint&) = delete;
 
   // Opens `path` and reads its header(s) (every shard's, every member's);
   // throws Error naming the file.
@@ -136,7 +138,7 @@ std::string checkpoint_kind(const std::string& path);
 // ---- Hugging Face sharded safetensors index ------------------------------
 
 struct SafetensorsIndex {
-  // "weight_map" in the file's order: tensor name -> shard file name.
+  // "weight_map", sorted by tensor name: tensor name -> shard file name.
   std::vector<std::pair<std::string, std::string>> weight_map;
   // The distinct shard file names, sorted.
   std::vector<std::string> shards;

@@ -158,6 +158,15 @@ struct CheckRun {
   bool pass() const;
 };
 
+// Step 3, for runners that check the tensors elsewhere (an MPI runner, the
+// Python bindings): the CheckRun of a plan and the checks of its kChecked
+// tensors (index into plan.tensors, any order), decided with Holm over all
+// of them -- what check_file does after running them. `seconds` per tensor
+// may be set in the plan. Throws Error if a kChecked tensor has no check or
+// an index is not a kChecked tensor.
+CheckRun finish_run(CheckPlan plan, std::vector<std::pair<std::size_t, TensorCheck>> checks,
+                    const CheckOptions& options);
+
 // One scheme for the file's only tensor, or, when `tensor` is not empty, for
 // the tensor of that name. Throws Error (a one-line message naming the file
 // and the tensor) for unreadable files, a missing tensor, a multi-tensor
