@@ -833,6 +833,14 @@ CheckPlan plan_checks(const Checkpoint& ck, const std::vector<Rule>& rules,
                                 : "no rule matches (" + chosen_by + " chose '" + chosen +
                                       "', but no ambiguous rule followed)";
     }
+    // One line, whatever the names, notes and reasons hold.
+    std::vector<std::string*> texts = {&a.reason, &a.resolution.problem};
+    for (Resolution& c : a.candidates) texts.push_back(&c.problem);
+    for (std::string* t : texts) {
+      for (char& c : *t) {
+        if (c == '\n' || c == '\r') c = ' ';
+      }
+    }
     plan.tensors.push_back(std::move(a));
   }
   return plan;

@@ -9,6 +9,8 @@
 #include "initcheck/error.h"
 #include "initcheck/internal/text.h"
 
+using initcheck::internal::printable;
+
 namespace initcheck::verify {
 
 // ---- templates ---------------------------------------------------------------
@@ -399,9 +401,12 @@ class Parser {
   std::size_t pos_ = 0;
 };
 
+// The expression as it may appear in a one-line message.
+std::string Q(const std::string& text) { return "'" + printable(text, 100) + "'"; }
+
 int64_t Checked(__int128 v, const std::string& text) {
   if (v > std::numeric_limits<int64_t>::max() || v < std::numeric_limits<int64_t>::min()) {
-    throw Error("'" + text + "' overflows 64-bit integers");
+    throw Error(Q(text) + " overflows 64-bit integers");
   }
   return static_cast<int64_t>(v);
 }
@@ -416,8 +421,8 @@ const Shape& ShapeOf(const Node& n, const ExprEnv& env, const std::string& text)
   const std::string name = expand_template(n.tmpl, env.name);
   const Shape* s = env.lookup ? env.lookup(name) : nullptr;
   if (s == nullptr) {
-    throw Error("'" + text + "': no tensor '" + internal::printable(name, 80) +
-                "' (guard it with exists(\"" + n.tmpl + "\"))");
+    throw Error(Q(text) + ": no tensor '" + printable(name, 80) +
+                "' (guard it with exists(\"" + printable(n.tmpl, 80) + "\"))");
   }
   return *s;
 }
@@ -449,7 +454,7 @@ Value Eval(const Node& n, const ExprEnv& env, const std::string& text) {
       const int64_t r = static_cast<int64_t>(s.shape.size());
       const int64_t k = i < 0 ? r + i : i;
       if (k < 0 || k >= r) {
-        throw Error("'" + text + "': index " + std::to_string(i) + " is out of range for shape " +
+        throw Error(Q(text) + ": index " + std::to_string(i) + " is out of range for shape " +
                     shape_string(s.shape));
       }
       v.i = s.shape[static_cast<std::size_t>(k)];
@@ -490,9 +495,9 @@ Value Eval(const Node& n, const ExprEnv& env, const std::string& text) {
       break;
     case Op::kDiv:
     case Op::kMod:
-      if (b == 0) throw Error("'" + text + "': division by zero");
+      if (b == 0) throw Error(Q(text) + ": division by zero");
       if (n.op == Op::kDiv && a % b != 0) {
-        throw Error("'" + text + "': " + std::to_string(a) + " / " + std::to_string(b) +
+        throw Error(Q(text) + ": " + std::to_string(a) + " / " + std::to_string(b) +
                     " is not a whole number");
       }
       v.i = Checked(n.op == Op::kDiv ? static_cast<__int128>(a) / b : static_cast<__int128>(a) % b,
@@ -544,12 +549,12 @@ Expr Expr::number(int64_t value) {
 Expr::Type Expr::type() const { return root_->type; }
 
 int64_t Expr::eval_int(const ExprEnv& env) const {
-  if (root_->type != Type::kInt) throw Error("'" + text_ + "' is not an integer expression");
+  if (root_->type != Type::kInt) throw Error(Q(text_) + " is not an integer expression");
   return Eval(*root_, env, text_).i;
 }
 
 bool Expr::eval_bool(const ExprEnv& env) const {
-  if (root_->type != Type::kBool) throw Error("'" + text_ + "' is not a condition");
+  if (root_->type != Type::kBool) throw Error(Q(text_) + " is not a condition");
   return Eval(*root_, env, text_).i != 0;
 }
 
