@@ -231,7 +231,7 @@ class Planner {
         t = derive_target(scheme, bg);
       } catch (const Error& err) {
         const std::string m = err.what();
-        if (m.find("rank >= 2") == std::string::npos) throw;
+        if (m.find("rank >= 2") == std::string::npos || r.origin == "SCHEME") throw;
         throw Error(m + ", or give the rule fans_from = \"{prefix}.weight\" or fan_in (rule "
                         "files)");
       }

@@ -30,6 +30,9 @@
 // Fortran-order .npy arrays, .npz members (deflated or stored) and entries
 // whose offset is not aligned to their element size are read into an owned,
 // aligned buffer. Either way one entry costs about its own size in bytes.
+// (A file truncated by another process while its pages are mapped makes the
+// next access fault with SIGBUS, as with any mmap reader; pread would report
+// an early end of file instead.)
 #ifndef INITCHECK_CHECKPOINT_H_
 #define INITCHECK_CHECKPOINT_H_
 
