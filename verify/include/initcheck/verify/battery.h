@@ -68,6 +68,10 @@ struct TensorCheck {
   std::string scheme;                 // canonical
   Geometry geometry;
   DType dtype = DType::kF32;
+  // The file's element type when it is not one of the float types (an
+  // integer or bool tensor checked exactly, e.g. "I64"); dtype is then
+  // meaningless. Empty for float tensors.
+  std::string stored_dtype;
   Target target;
   SampleSummary sample;
   std::vector<TestResult> tests;
