@@ -113,9 +113,15 @@ PValueKind p_value_kind(const std::string& test, const Target& target,
                         DType dtype) {
   if (test == "ks") return {true, true};
   if (test == "anderson_darling" || test == "chi_square" || test == "mean" ||
-      test == "variance" || test == "serial_correlation" ||
-      test == "row_correlation_mean" || test == "runs") {
+      test == "variance" || test == "row_correlation_mean" || test == "runs" ||
+      test == "haar_trace") {
     return {true, false};
+  }
+  if (test == "haar_projection") return {true, true};  // exact Beta law
+  // Bonferroni over lags (self-normalized, conservative); pooled Haar
+  // entries (dependent, conservative): haar.h, independence.h.
+  if (test == "serial_correlation" || test == "haar_entries") {
+    return {false, false};
   }
   if (test == "support") {
     const bool bounded = std::isfinite(target.low) &&

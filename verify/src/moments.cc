@@ -159,8 +159,22 @@ TestResult variance_chi_square_test(const Moments& m, double target_variance) {
   const double dof = static_cast<double>(m.n - 1);
   const double q = dof * m.variance / target_variance;
   const boost::math::chi_squared chi(dof);
-  const double lo = boost::math::cdf(chi, q);
-  const double hi = boost::math::cdf(boost::math::complement(chi, q));
+  double lo, hi;
+  if (!(q > 0)) {
+    lo = 0.0;  // all values equal: impossible for a continuous law
+    hi = 1.0;
+  } else {
+    try {
+      lo = boost::math::cdf(chi, q);
+    } catch (const std::exception&) {
+      // Far in the lower tail Boost's series overflows (tgamma of dof/2 in
+      // long double); there P(chi2 <= q) = gamma(a, x) / Gamma(a) <=
+      // x^a / Gamma(a + 1), a = dof/2, x = q/2 (e^-t <= 1): an upper bound.
+      const double a = 0.5 * dof, xx = 0.5 * q;
+      lo = std::min(1.0, std::exp(a * std::log(xx) - std::lgamma(a + 1)));
+    }
+    hi = boost::math::cdf(boost::math::complement(chi, q));
+  }
   r.statistic = q;
   r.dof = dof;
   r.p_value = std::min(1.0, 2.0 * std::min(lo, hi));

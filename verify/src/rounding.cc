@@ -138,9 +138,22 @@ std::optional<DType> narrower_source_dtype(std::span<const double> x,
   } else {
     return std::nullopt;
   }
-  bool any_finite = false;
-  for (double v : x) any_finite = any_finite || std::isfinite(v);
-  if (!any_finite) return std::nullopt;
+  // At least kMinDistinctForDetection distinct finite values: a few values
+  // such as 0.25 lie on every grid, and a constant [2, 1] tensor "made in
+  // bf16" would have two equal values with probability 0.004 under U(-1, 1)
+  // (1e-7 in f32), hiding the constancy.
+  {
+    std::vector<double> distinct;
+    for (double v : x) {
+      if (!std::isfinite(v)) continue;
+      if (std::find(distinct.begin(), distinct.end(), v) == distinct.end()) {
+        distinct.push_back(v);
+        if (static_cast<int64_t>(distinct.size()) >= kMinDistinctForDetection) break;
+      }
+    }
+    if (static_cast<int64_t>(distinct.size()) < kMinDistinctForDetection)
+      return std::nullopt;
+  }
   // Coarsest first; one pass per candidate, stopping at the first value off
   // the grid (a continuous sample leaves bf16/f16 within a few values).
   for (ValueGrid g : candidates) {

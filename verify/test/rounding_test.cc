@@ -121,21 +121,33 @@ TEST(SourceGrid, OnGrid) {
   EXPECT_FALSE(on_grid(1e300, ValueGrid::kFloat32));
 }
 
+// Eight distinct values (kMinDistinctForDetection) from each format.
+std::vector<double> Values(float (*round)(float)) {
+  std::vector<double> v;
+  for (int i = 1; i <= 8; ++i) v.push_back(round(0.1f * i - 0.37f));
+  return v;
+}
+
 TEST(SourceGrid, FindsTheCoarsestFormatHoldingEveryValue) {
-  std::vector<double> f32 = {0.1f, -0.25f, 1.0f / 3.0f, 0.0, std::nan("")};
+  std::vector<double> f32 = Values([](float x) { return x; });
+  f32.push_back(std::nan(""));
   EXPECT_EQ(narrower_source_dtype(f32, DType::kF64), DType::kF32);
   EXPECT_EQ(narrower_source_dtype(f32, DType::kF32), std::nullopt);
-  std::vector<double> bf = {bf16_to_f32(f32_to_bf16(0.1f)),
-                            bf16_to_f32(f32_to_bf16(-3.3f))};
+  const std::vector<double> bf =
+      Values([](float x) { return bf16_to_f32(f32_to_bf16(x)); });
   EXPECT_EQ(narrower_source_dtype(bf, DType::kF32), DType::kBF16);
   EXPECT_EQ(narrower_source_dtype(bf, DType::kF64), DType::kBF16);
-  std::vector<double> h = {f16_to_f32(f32_to_f16(0.1f)),
-                           f16_to_f32(f32_to_f16(-0.3f))};
+  std::vector<double> h =
+      Values([](float x) { return f16_to_f32(f32_to_f16(x)); });
   EXPECT_EQ(narrower_source_dtype(h, DType::kF32), DType::kF16);
   h.push_back(0.1);  // one float64 value
   EXPECT_EQ(narrower_source_dtype(h, DType::kF64), std::nullopt);
   EXPECT_EQ(count_off_grid(h, ValueGrid::kFloat16), 1);
   EXPECT_EQ(narrower_source_dtype(bf, DType::kBF16), std::nullopt);
+  // Fewer than 8 distinct values: never detected (a constant 0.25 is on
+  // every grid).
+  const std::vector<double> few = {0.25, 0.25, 0.5, -1, 0.125, 0.25, 2};
+  EXPECT_EQ(narrower_source_dtype(few, DType::kF64), std::nullopt);
 }
 
 }  // namespace

@@ -93,9 +93,15 @@
 //   anderson_darling    uniform, approximate (ADinf series + M&M errfix fit)
 //   chi_square          uniform, approximate (chi2_{k-1} tail of a discrete
 //                       X^2; 50 bins, >= 20 expected per bin)
-//   mean, variance      uniform, approximate (normal approximation, CLT)
-//   serial_correlation, row_correlation_mean
+//   mean, variance      uniform, approximate (normal approximation, CLT;
+//                       exact for normal targets: chi-square, z)
+//   row_correlation_mean, haar_trace
 //                       uniform, approximate (normal approximation)
+//   haar_projection     uniform, exact (Beta(1/2, (m-1)/2))
+//   serial_correlation  Bonferroni over lags of self-normalized
+//                       autocorrelations: conservative, approximate
+//   haar_entries        chi-square of dependent entries: conservative,
+//                       approximate (haar.h)
 //   runs                uniform, approximate (normal approximation of an
 //                       integer statistic with sd ~ sqrt(n)/2, no continuity
 //                       correction)

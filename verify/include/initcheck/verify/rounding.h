@@ -89,9 +89,15 @@ ValueGrid grid_of(DType t);
 // The dtype of a grid (kExact: f64).
 DType dtype_of(ValueGrid g);
 
+// Detection needs at least this many distinct finite values: a few values
+// such as 0, 0.25 or 1 lie on every grid, and reading a constant tensor of
+// 2 values as bf16-made would make its constancy plausible.
+inline constexpr int64_t kMinDistinctForDetection = 8;
+
 // The coarsest of bf16, f16, f32 strictly narrower than `storage` on which
-// every finite value of x lies; nullopt when there is none (or no finite
-// value). f16/bf16 storage: always nullopt.
+// every finite value of x lies; nullopt when there is none, or fewer than
+// kMinDistinctForDetection distinct finite values. f16/bf16 storage: always
+// nullopt.
 std::optional<DType> narrower_source_dtype(std::span<const double> x,
                                            DType storage);
 
