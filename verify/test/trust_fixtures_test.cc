@@ -267,5 +267,59 @@ TEST(TrustPrecision, Float32RecipeStoredAsFloat64) {
   EXPECT_EQ(Result(bad, "support").p_value, 0.0) << Result(bad, "support").note;
 }
 
+// ---------------------------------------------------------------------------
+// TensorFlow.js 4.22 semantics: its *Normal initializers truncate at +-2 sd
+// without Keras' correction (verify/test/data/tfjs, made by TF.js itself).
+// Checked against the TF.js spelling they must pass; against Keras' spelling
+// (the manifest's scheme) they fail (variance 0.774x).
+
+TensorCheck CheckTfjs(const std::string& file, const std::string& scheme,
+                      const std::string& tensor) {
+  CheckOptions o;
+  o.threads = 1;
+  o.geometry.layout = Layout::kKeras;
+  CheckRun run = check_file(std::string(INITCHECK_VERIFY_TESTDATA_DIR) + "/tfjs/" + file,
+                            Scheme::parse(scheme), tensor, o);
+  return run.checks.front();
+}
+
+TEST(TrustTfjs, UncorrectedTruncationPassesUnderTheTfjsSpelling) {
+  struct Case {
+    const char* tensor;
+    const char* tfjs;
+    const char* keras;  // the tfjs manifest's scheme (Keras' documentation)
+  };
+  const Case cases[] = {
+      {"he_normal", "tf.initializers.heNormal", "he_normal"},
+      {"glorot_normal", "tf.initializers.glorotNormal", "glorot_normal"},
+      {"lecun_normal", "tf.initializers.leCunNormal", "lecun_normal"},
+      {"variance_scaling_fan_in_normal_scale2",
+       "tf.initializers.varianceScaling(scale=2, mode=fanIn, distribution=normal)",
+       "variance_scaling(scale=2, mode=fan_in, distribution=truncated_normal)"},
+      {"variance_scaling_fan_out_normal",
+       "tf.initializers.varianceScaling(scale=1, mode=fanOut, distribution=normal)",
+       "variance_scaling(scale=1, mode=fan_out, distribution=truncated_normal)"},
+      {"variance_scaling_fan_avg_normal",
+       "tf.initializers.varianceScaling(scale=1, mode=fanAvg, distribution=normal)",
+       "variance_scaling(scale=1, mode=fan_avg, distribution=truncated_normal)"},
+  };
+  for (const Case& c : cases) {
+    const TensorCheck ok = CheckTfjs("initializers.safetensors", c.tfjs, c.tensor);
+    EXPECT_TRUE(ok.pass) << c.tensor << " as " << c.tfjs << ": " << ok.diagnosis;
+    EXPECT_EQ(ok.target.family, Target::Family::kTruncatedNormal);
+    const TensorCheck keras = CheckTfjs("initializers.safetensors", c.keras, c.tensor);
+    EXPECT_FALSE(keras.pass) << c.tensor << " as " << c.keras;
+    EXPECT_NE(keras.diagnosis.find("missing truncation correction"), std::string::npos)
+        << keras.diagnosis;
+  }
+  // A TF.js model's default kernels (glorotNormal, where Keras documents
+  // glorot_uniform).
+  for (const char* kernel : {"conv2d/kernel", "depthwise_conv2d/depthwise_kernel", "dense/kernel",
+                             "lstm/kernel", "gru/kernel", "simple_rnn/kernel"}) {
+    const TensorCheck ok = CheckTfjs("keras_model.safetensors", "glorotNormal", kernel);
+    EXPECT_TRUE(ok.pass) << kernel << ": " << ok.diagnosis;
+  }
+}
+
 }  // namespace
 }  // namespace initcheck::verify
