@@ -43,7 +43,9 @@
 //   q = P(|X - mu| > R) = cdf(mu - R) + sf(mu + R), P(max >= R) =
 //   1 - (1 - q)^n (too far out: heavy tails, outliers) and P(max <= R) =
 //   (1 - q)^n (too light: e.g. a "normal" silently truncated at 3 sd);
-//   two-sided p = min(1, 2 min(...)).
+//   two-sided p = min(1, 2 min(...)). For a symmetric target q = 2 min(u_min,
+//   1 - u_max) from the PITs, so grid data (f16, bf16) use the randomized
+//   PIT over their rounding cells and the p-value stays exact.
 //
 // support_test ("support") combines them as the battery's one support check:
 //   any NaN or out-of-support value -> p = 0 (note says how many);
