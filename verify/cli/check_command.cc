@@ -43,6 +43,7 @@ struct CheckArgs {
   int threads = 0;
   bool no_independence = false;
   bool quiet = false;
+  std::string source_dtype = "auto";
 };
 
 void Emit(const CheckArgs& a, const std::string& text) {
@@ -84,6 +85,14 @@ void Run(const CheckArgs& a) {
   verify::CheckOptions o;
   o.alpha = a.alpha;
   o.battery.independence = !a.no_independence;
+  if (a.source_dtype != "auto") {
+    try {
+      o.battery.source_dtype = parse_dtype(a.source_dtype);
+    } catch (const Error&) {
+      throw Error("unknown --source-dtype '" + a.source_dtype +
+                  "'; valid: auto, f32, f64, f16, bf16");
+    }
+  }
   o.geometry = a.geo.geometry({1, 1});  // validates --layout, --fans, axes combos
   o.limits.max_elements = a.max_elements;
   o.threads = a.threads;
@@ -188,6 +197,13 @@ void Setup(CLI::App& app) {
   add_threads_option(sub, a.threads);
   sub->add_flag("--no-independence", a.no_independence,
                 "skip the independence tests (serial/row correlation, duplicates, runs)");
+  sub->add_option("--source-dtype", a.source_dtype,
+                  "the format the values were made in, when stored wider (a float32 "
+                  "tensor saved as float64): test against the law rounded to its grid. "
+                  "auto (default): the coarsest of bf16, f16, f32 narrower than the "
+                  "storage that holds every value (>= 8 distinct values); the storage "
+                  "dtype or wider: no narrowing")
+      ->default_val("auto");
   sub->add_flag("-q,--quiet", a.quiet, "no progress output");
   sub->callback([] { Run(a); });
 }

@@ -15,9 +15,11 @@
 #include "initcheck/verify/chi_square.h"
 #include "initcheck/verify/distributions.h"
 #include "initcheck/verify/gof.h"
+#include "initcheck/verify/haar.h"
 #include "initcheck/verify/independence.h"
 #include "initcheck/verify/ks.h"
 #include "initcheck/verify/moments.h"
+#include "initcheck/verify/rounding.h"
 #include "initcheck/verify/support.h"
 
 namespace initcheck::verify {
@@ -40,19 +42,7 @@ double Eps(DType t) {
   return 0;
 }
 
-ValueGrid Grid(DType t) {
-  switch (t) {
-    case DType::kF64:
-      return ValueGrid::kExact;
-    case DType::kF32:
-      return ValueGrid::kFloat32;
-    case DType::kF16:
-      return ValueGrid::kFloat16;
-    case DType::kBF16:
-      return ValueGrid::kBFloat16;
-  }
-  return ValueGrid::kExact;
-}
+ValueGrid Grid(DType t) { return grid_of(t); }
 
 // The value `v` as stored in `t` (round to nearest even).
 double Stored(double v, DType t) {
@@ -236,24 +226,76 @@ void AllEqualTest(std::span<const double> sorted, const Target& t, DType dtype,
 
 // The marginal and independence tests of an elementwise target on `x`.
 // rows x cols is the storage-order matrix view for the row tests (rows = 0:
-// skip them).
+// skip them); `strides` the storage strides of the axes (for the lag set).
+// `dtype` is the grid the values were made on (the storage dtype, or a
+// narrower one they all lie on: rounding.h).
+//
+// The mean and variance tests compare with the moments of the target
+// ROUNDED to that grid (rounding.h: an exact sum over cells), not the
+// continuous ones: a correct bf16 N(1, 0.02^2) tensor has variance 1.00794
+// std^2, which the continuous target rejected at n = 2^20 (z ~ 6), and a
+// bf16 N(1000, 1) one 0.728 std^2 (z = -46). For a normal target whose
+// rounded law is still normal (skewness and excess kurtosis within 1e-3),
+// the mean test is exact at any n and the variance test is the exact
+// chi-square (moments.h), so both gate small tensors too.
 void ElementwiseTests(std::span<const double> x, const Target& target,
                       const Distribution& dist, DType dtype, int64_t rows,
-                      int64_t cols, const BatteryOptions& opt,
-                      std::vector<TestResult>& out) {
+                      int64_t cols, std::span<const int64_t> strides,
+                      const BatteryOptions& opt, std::vector<TestResult>& out) {
   const GofInput in = make_gof_input(x, dist, Grid(dtype));
   AllEqualTest(in.sorted, target, dtype, out);
   out.push_back(ks_test(in));
   out.push_back(anderson_darling_test(in));
   out.push_back(chi_square_test(in));
   const Moments m = compute_moments(x);
-  out.push_back(mean_test(m, dist));
-  out.push_back(variance_test(m, dist));
+  const RoundedMoments rm = rounded_moments(dist, Grid(dtype));
+  const bool normal_like = target.family == Target::Family::kNormal &&
+                           std::abs(rm.skewness) <= 1e-3 &&
+                           std::abs(rm.excess_kurtosis) <= 1e-3;
+  TestResult mt = mean_test(m, rm.mean, std::sqrt(rm.variance), rm.skewness,
+                            /*exact_normal=*/normal_like);
+  TestResult vt = normal_like ? variance_chi_square_test(m, rm.variance)
+                              : variance_test(m, rm.variance, rm.excess_kurtosis);
+  const double shift = std::abs(rm.variance / dist.variance() - 1);
+  if (rm.exact && dtype != DType::kF64 && shift > 1e-6) {
+    const std::string how =
+        format(" (target rounded to %s: mean %.9g, variance %.6gx the "
+               "continuous; exact sum over %lld cells)",
+               std::string(dtype_name(dtype)).c_str(), rm.mean,
+               rm.variance / dist.variance(), static_cast<long long>(rm.cells));
+    mt.note += how;
+    vt.note += how;
+  }
+  vt.details.push_back({"continuous_target_variance", dist.variance()});
+  out.push_back(std::move(mt));
+  out.push_back(std::move(vt));
   out.push_back(support_test(in, dist));
   if (!opt.independence) return;
-  out.push_back(serial_correlation_test(x, 1));
+  std::vector<int64_t> extra(strides.begin(), strides.end());
+  if (cols > 0) extra.push_back(cols);
+  const std::vector<int64_t> lags =
+      correlation_lags(static_cast<int64_t>(x.size()), extra);
+  // The correlation tests' normal (and Student t) approximations rest on a
+  // CLT over m products x_i x_j, whose first-order (Edgeworth) error is
+  // proportional to the products' excess kurtosis K4 = (3 + kappa)^2 - 3
+  // (kappa: the rounded target's excess kurtosis; 6 for normal data, 0.24
+  // for uniform). They are documented reliable from m = 1000 products for
+  // normal data, so the same accuracy needs m >= 1000 max(1, K4 / 6). This
+  // matters only for few-point laws: bf16 N(1000, 1) (spacing 4 sd, 95% of
+  // the values equal) has kappa = 18.8, K4 = 472, m >= 78,700; the
+  // calibration study rejected half of its correct tensors at 1e-6 through
+  // row_correlation_max (64 values per row) before this rule.
+  const double k4 = (3 + rm.excess_kurtosis) * (3 + rm.excess_kurtosis) - 3;
+  const double min_products = 1000 * std::max(1.0, k4 / 6);
+  const double nx = static_cast<double>(x.size());
+  TestResult serial = lag_correlation_test(x, lags);
+  serial.reliable = serial.reliable && nx >= min_products;
+  out.push_back(std::move(serial));
   if (rows >= 3 && cols >= 3) {
-    const RowCorrelationTests rc = row_correlation_tests(x, rows, cols);
+    RowCorrelationTests rc = row_correlation_tests(x, rows, cols);
+    rc.mean.reliable = rc.mean.reliable && nx >= min_products;
+    rc.max_abs.reliable =
+        rc.max_abs.reliable && static_cast<double>(cols) >= min_products / 100;
     out.push_back(rc.mean);
     out.push_back(rc.max_abs);
   }
@@ -424,6 +466,13 @@ void OrthogonalTests(std::span<const double> a, int64_t rows, int64_t cols,
   out.push_back(SignTest("haar_diagonal_signs", diag, "diagonal"));
   out.push_back(SignTest("haar_row_signs", row, "first-row"));
   out.push_back(SignTest("haar_column_signs", col, "first-column"));
+  // The entries' law (haar.h): exactly orthogonal impostors (signed
+  // permutations, randomized Hadamard matrices, block-diagonal Haar) have
+  // fair signs but the wrong marginal.
+  const std::span<const double> tall(q.data(), static_cast<size_t>(m * k));
+  out.push_back(haar_entries_test(tall, m, k, gain, Grid(dtype)));
+  out.push_back(haar_projection_test(tall, m, k, gain));
+  if (m == k) out.push_back(haar_trace_test(tall, m, k, gain));
 }
 
 // The exact values of a constant / eye / dirac target.
@@ -628,6 +677,13 @@ std::string Diagnose(const TensorCheck& c) {
         "not Haar-distributed: QR without the sign(diag R) fix, or a "
         "non-centred matrix?");
   }
+  if (failed("haar_entries") || failed("haar_projection") ||
+      failed("haar_trace")) {
+    why.push_back(
+        "orthogonal but not Haar-distributed: the entries do not follow the "
+        "Haar law (a permutation, Hadamard, block-diagonal or other "
+        "structured orthogonal matrix?)");
+  }
   if (why.empty()) {
     for (size_t i = 0; i < c.tests.size(); ++i) {
       if (c.rejected[i]) {
@@ -677,12 +733,63 @@ TensorCheck check_tensor(const TensorView& t, const Scheme& scheme,
 
   if (!finite)
     return c;  // the finite test already fails; nothing else is meaningful
+  // The grid the values were made on (rounding.h): the storage dtype, a
+  // narrower format holding every value (detected), or the one forced by
+  // options.source_dtype (values off that grid then fail "source_grid").
+  DType src = c.dtype;
+  const auto wider = [](DType a, DType b) {  // a strictly wider than b
+    auto rank = [](DType t) {
+      return t == DType::kF64 ? 3 : t == DType::kF32 ? 2 : 1;
+    };
+    return rank(a) > rank(b);
+  };
+  if (opt.source_dtype && !wider(*opt.source_dtype, c.dtype)) {
+    src = *opt.source_dtype;
+    if (src != c.dtype) {
+      const int64_t off = count_off_grid(x, Grid(src));
+      c.tests.push_back(Deterministic(
+          "source_grid", numel, off,
+          off ? format("%lld of %lld values are not %s numbers (--source-dtype "
+                       "%s)",
+                       static_cast<long long>(off), static_cast<long long>(numel),
+                       std::string(dtype_name(src)).c_str(),
+                       std::string(dtype_name(src)).c_str())
+              : ""));
+      c.source_note = format(
+          "values made in %s (given), stored as %s: tested against the law "
+          "rounded to %s",
+          std::string(dtype_name(src)).c_str(),
+          std::string(dtype_name(c.dtype)).c_str(),
+          std::string(dtype_name(src)).c_str());
+    }
+  } else if (opt.detect_source_dtype && !opt.source_dtype) {
+    if (const std::optional<DType> narrow = narrower_source_dtype(x, c.dtype)) {
+      src = *narrow;
+      c.source_note = format(
+          "every value is a %s number (stored as %s): tested against the law "
+          "rounded to %s (detected; --source-dtype to force)",
+          std::string(dtype_name(src)).c_str(),
+          std::string(dtype_name(c.dtype)).c_str(),
+          std::string(dtype_name(src)).c_str());
+    }
+  }
+  c.source_dtype = src;
+  // Storage strides of the axes (products of the trailing dims), for the lag
+  // set of the serial-correlation test.
+  std::vector<int64_t> strides;
+  {
+    int64_t st = 1;
+    for (size_t a = shape.size(); a-- > 1;) {
+      st *= shape[a];
+      strides.push_back(st);
+    }
+  }
   switch (tg.family) {
     case Family::kUniform:
     case Family::kNormal:
     case Family::kTruncatedNormal: {
       const auto dist = MakeDistribution(tg);
-      ElementwiseTests(x, tg, *dist, c.dtype, rows, cols, opt, c.tests);
+      ElementwiseTests(x, tg, *dist, src, rows, cols, strides, opt, c.tests);
       break;
     }
     case Family::kConstant:
@@ -692,7 +799,7 @@ TensorCheck check_tensor(const TensorView& t, const Scheme& scheme,
       int64_t bad = 0, first = -1;
       for (int64_t i = 0; i < numel; ++i) {
         if (x[static_cast<size_t>(i)] !=
-            Stored(want[static_cast<size_t>(i)], c.dtype)) {
+            Stored(want[static_cast<size_t>(i)], src)) {
           if (first < 0) first = i;
           ++bad;
         }
@@ -710,7 +817,7 @@ TensorCheck check_tensor(const TensorView& t, const Scheme& scheme,
       break;
     }
     case Family::kSparse: {
-      c.tests.push_back(ZerosPerColumnTest(x, tg, c.dtype));
+      c.tests.push_back(ZerosPerColumnTest(x, tg, src));
       std::vector<double> nonzero;
       nonzero.reserve(x.size());
       for (double v : x) {
@@ -719,12 +826,12 @@ TensorCheck check_tensor(const TensorView& t, const Scheme& scheme,
       if (nonzero.size() >= 2) {
         const auto dist = MakeDistribution(tg);
         // The non-zeros lose the matrix structure: no row tests.
-        ElementwiseTests(nonzero, tg, *dist, c.dtype, 0, 0, opt, c.tests);
+        ElementwiseTests(nonzero, tg, *dist, src, 0, 0, {}, opt, c.tests);
       }
       break;
     }
     case Family::kOrthogonal:
-      OrthogonalTests(x, tg.rows, tg.cols, tg.gain, c.dtype, c.tests);
+      OrthogonalTests(x, tg.rows, tg.cols, tg.gain, src, c.tests);
       break;
     case Family::kDeltaOrthogonal: {
       int64_t centre = 0;
@@ -747,7 +854,7 @@ TensorCheck check_tensor(const TensorView& t, const Scheme& scheme,
       OrthogonalTests(
           std::span<const double>(x).subspan(static_cast<size_t>(centre * tap),
                                              static_cast<size_t>(tap)),
-          tg.rows, tg.cols, tg.gain, c.dtype, c.tests);
+          tg.rows, tg.cols, tg.gain, src, c.tests);
       break;
     }
   }

@@ -364,6 +364,7 @@ std::string format_text(const CheckRun& run) {
       << DTypeText(c);
     if (t.fans) o << ", fan_in=" << t.fans->fan_in << " fan_out=" << t.fans->fan_out;
     o << ", n=" << c.sample.n << "\n";
+    if (!c.source_note.empty()) o << "  source  " << c.source_note << "\n";
     o << "  target  " << TargetText(t);
     if (t.elementwise() || t.family == Target::Family::kSparse) {
       o << "  mean " << G(t.mean) << "  variance " << G(t.variance);
@@ -406,6 +407,8 @@ std::string format_json(const CheckRun& run) {
     r["shape"] = c.geometry.shape;
     r["layout"] = layout_name(c.geometry.layout);
     r["dtype"] = DTypeText(c);
+    r["source_dtype"] = c.stored_dtype.empty() ? dtype_name(c.source_dtype) : DTypeText(c);
+    r["source_note"] = c.source_note;
     r["fan_in"] = t.fans ? ordered_json(t.fans->fan_in) : ordered_json(nullptr);
     r["fan_out"] = t.fans ? ordered_json(t.fans->fan_out) : ordered_json(nullptr);
     r["n"] = c.sample.n;
@@ -460,6 +463,7 @@ std::string format_markdown(const CheckRun& run) {
       << DTypeText(c);
     if (t.fans) o << ", fan_in " << t.fans->fan_in << ", fan_out " << t.fans->fan_out;
     o << ", n = " << c.sample.n << "\n";
+    if (!c.source_note.empty()) o << "- source: " << c.source_note << "\n";
     o << "- target: " << TargetText(t) << "; " << t.derivation << "\n";
     o << "- sample: mean " << G(c.sample.mean) << ", variance " << G(c.sample.variance);
     if (t.variance > 0) o << " (" << G(c.sample.variance / t.variance) << "× target)";

@@ -16,8 +16,10 @@
 // JSON contract:
 //   {"verdict": "pass"|"fail", "alpha": A, "file": path,
 //    "results": [ {"tensor": name|null, "scheme": canonical, "shape": [...],
-//      "layout": "torch"|"keras"|"jax", "dtype": "f32", "fan_in": N|null,
-//      "fan_out": N|null, "n": N,
+//      "layout": "torch"|"keras"|"jax", "dtype": "f32",
+//      "source_dtype": "f32" (the grid tested: dtype, or the narrower format
+//      every value belongs to, battery.h), "source_note": "" | "...",
+//      "fan_in": N|null, "fan_out": N|null, "n": N,
 //      "target": {"family", "mean", "variance", "low": l|null, "high": h|null,
 //                 "derivation"},
 //      "sample": {"mean", "variance", "min", "max", "excess_kurtosis"},

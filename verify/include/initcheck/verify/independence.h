@@ -16,6 +16,33 @@
 //   reliable = n >= 1000. Power: an AR(1) with rho = 0.1 at n = 2^18 gives
 //   z ~= 51 (p ~ 1e-570) against the 4.9 needed at alpha = 1e-6.
 //
+// lag_correlation_test ("serial_correlation" in the battery): the
+//   autocorrelations r_k of a SET of lags at once, each standardized as
+//   above, z_k = (r_k - E r_k) / sqrt((n-k)/n^2), combined by the largest
+//   |z_k| with Bonferroni: p = min(1, L 2 Q(max |z_k|)) for L lags. Valid
+//   whatever the dependence between lags (they are nearly independent
+//   under H0, so Bonferroni is nearly exact: 1 - (1 - p)^L ~ L p). The
+//   battery's set (correlation_lags): 1..64, the powers of two 128..4096,
+//   the stride of every axis (product of the trailing dims: the row length,
+//   the step to the next channel or kernel row) and the row length of the
+//   storage-order matrix view, keeping lags k <= n/2 (70-77 lags). A SIMD
+//   lane or a thread that reuses randomness shows up as a correlation at
+//   its lane count or chunk size.
+//   Reference law: r_k is self-normalized (|r_k| <= 1, numerator and
+//   denominator built from the same values), which makes its tails LIGHTER
+//   than the normal approximation's, i.e. the test conservative. Measured
+//   (numpy, 2 10^6 samples of n = 200): P(|z| > 4.5) = 2.5e-6 (lag 1) and
+//   4.5e-6 (lag 8) for normal data, 2.5e-6 for uniform data, against the
+//   normal 6.8e-6; P(|z| > 4) = 3.6e-5 to 5.2e-5 against 6.3e-5. The
+//   excess kurtosis of z is about -7/n, and the variance (n-k)/n^2 is exact
+//   to O(1/n). reliable = n >= 1000.
+//   Power: correlation rho at one lag k: z ~ rho sqrt(n); rho = 0.05 at
+//   n = 2^18 gives z = 25.6 against the 5.6 that 77 lags need at 1e-6.
+//   Cost: lags 1..64 in one pass vectorized over the lag, lags <= 4096 as
+//   dot products in the same cache-resident block of 16384 values (float32
+//   arithmetic within a block, see src/lag_kernel.h), longer lags one pass
+//   each; the same bits on every instruction set.
+//
 // row_correlation_tests: for a rows x cols matrix, the Pearson correlation
 //   c_r of rows r and r+1 over the cols columns, r = 0..rows-2. Under iid
 //   data Var c_r = 1/(cols-1) exactly for any continuous law (the
@@ -59,6 +86,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "initcheck/verify/result.h"
 
@@ -66,6 +94,19 @@ namespace initcheck::verify {
 
 TestResult serial_correlation_test(std::span<const double> x, int64_t lag = 1);
 TestResult serial_correlation_test(std::span<const float> x, int64_t lag = 1);
+
+// The lag set described above: 1..64, 128, 256, ..., 4096, plus `extra`
+// (axis strides, row length), sorted, unique, each k with 1 <= k <= n/2.
+std::vector<int64_t> correlation_lags(int64_t n,
+                                      std::span<const int64_t> extra = {});
+// r_k = sum_{i<n-k} (x_i - m)(x_{i+k} - m) / sum_i (x_i - m)^2 for each lag
+// (NaN for all when x has a NaN or zero variance).
+std::vector<double> autocorrelations(std::span<const double> x,
+                                     std::span<const int64_t> lags);
+// Largest standardized |r_k| over the lags, Bonferroni. details {"lags",
+// "worst_lag", "r", "se", "lag1_r"}.
+TestResult lag_correlation_test(std::span<const double> x,
+                                std::span<const int64_t> lags);
 
 struct RowCorrelationTests {
   TestResult mean;     // "row_correlation_mean"
