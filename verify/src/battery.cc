@@ -777,7 +777,11 @@ bool decide(std::vector<TensorCheck>& checks, double alpha) {
     checks[c].rejected[i] = adj[j] <= alpha;
   }
   bool all = true;
+  // Holm's first step: alpha / m, the level a single test must reach.
+  const int64_t m = static_cast<int64_t>(p.size());
+  const double level = alpha / static_cast<double>(std::max<int64_t>(1, m));
   for (TensorCheck& c : checks) {
+    c.resolution = compute_resolution(c.target, c.dtype, c.tests, level, m);
     c.pass = std::none_of(c.rejected.begin(), c.rejected.end(),
                           [](bool b) { return b; });
     c.diagnosis = c.pass ? "" : Diagnose(c);

@@ -61,6 +61,20 @@ std::string Escape(const std::string& s) {
   return out;
 }
 
+// "std +-1.9% (variance), mean 0.021 sd (mean) with probability >= 0.99 at
+// level 7.7e-08 (alpha/13)".
+std::string Proves(const TensorCheck& c) {
+  const Resolution& r = c.resolution;
+  std::string s = resolution_text(r);
+  if (!r.computed) return s;
+  if (!r.exact) {
+    s += format(" with probability >= %.2g at level %s (alpha/%lld)", r.power,
+                G(r.level, 2).c_str(), static_cast<long long>(r.family_size));
+  }
+  if (r.coarse()) s += "; too small to verify the scale to 10%";
+  return s;
+}
+
 std::string Verdict(const TensorCheck& c, size_t i) {
   const TestResult& r = c.tests[i];
   if (std::isnan(r.p_value)) return "n/a";
@@ -99,6 +113,7 @@ std::string format_text(const CheckRun& run) {
       if (!r.note.empty() && (Verdict(c, i) != "ok")) o << "  " << r.note;
       o << "\n";
     }
+    o << "  detects " << Proves(c) << "\n";
     o << "  " << (c.pass ? "PASS" : "FAIL");
     if (!c.pass && !c.diagnosis.empty()) o << ": " << c.diagnosis;
     o << "\n\n";
@@ -108,6 +123,17 @@ std::string format_text(const CheckRun& run) {
   }
   int failed = 0;
   for (const auto& c : run.checks) failed += !c.pass;
+  // Passes that prove little: the scale is not verified to 10%.
+  std::vector<std::string> coarse;
+  for (const auto& c : run.checks) {
+    if (c.pass && c.resolution.coarse()) coarse.push_back(Name(c, run.file));
+  }
+  if (!coarse.empty()) {
+    o << coarse.size() << " passing tensor(s) too small to verify the scale to 10%:";
+    for (size_t i = 0; i < coarse.size() && i < 10; ++i) o << " " << coarse[i];
+    if (coarse.size() > 10) o << " ... (" << coarse.size() - 10 << " more)";
+    o << "\n";
+  }
   o << (run.pass() ? "PASS" : "FAIL") << ": " << run.checks.size() - failed << " of "
     << run.checks.size() << " tensor(s) conform";
   if (!run.skipped.empty()) o << ", " << run.skipped.size() << " skipped";
@@ -163,6 +189,18 @@ std::string format_json(const CheckRun& run) {
     }
     r["verdict"] = c.pass ? "pass" : "fail";
     r["diagnosis"] = c.diagnosis;
+    const Resolution& res = c.resolution;
+    r["resolution"] = {{"std_rel", res.computed ? Num(res.std_rel) : nullptr},
+                       {"mean_sigma", res.computed ? Num(res.mean_sigma) : nullptr},
+                       {"test", res.std_test},
+                       {"mean_test", res.mean_test},
+                       {"std_rel_up", res.computed ? Num(res.std_rel_up) : nullptr},
+                       {"std_rel_down", res.computed ? Num(res.std_rel_down) : nullptr},
+                       {"power", res.power},
+                       {"level", Num(res.level)},
+                       {"family_size", res.family_size},
+                       {"exact", res.exact},
+                       {"coarse", res.coarse()}};
     j["results"].push_back(r);
   }
   j["skipped"] = ordered_json::array();
@@ -226,6 +264,7 @@ std::string format_markdown(const CheckRun& run) {
     if (t.variance > 0) o << " (" << G(c.sample.variance / t.variance) << "× target)";
     o << "\n";
     if (!c.pass) o << "- diagnosis: " << c.diagnosis << "\n";
+    o << "- detects: " << Proves(c) << "\n";
     o << "\n| test | statistic | p-value | adjusted p | verdict |\n|---|---:|---:|---:|---|\n";
     for (size_t i = 0; i < c.tests.size(); ++i) {
       const TestResult& r = c.tests[i];
