@@ -38,9 +38,9 @@ std::unique_ptr<Distribution> MakeDist(const Target& t) {
   }
 }
 
-// One unit in the last place of |x| in `dtype` (normal numbers; the
-// smallest subnormal step at 0).
-double Ulp(double x, DType dtype) {
+}  // namespace
+
+double dtype_ulp(double x, DType dtype) {
   int p = 53, emin = -1022;
   switch (dtype) {
     case DType::kF64:
@@ -63,6 +63,10 @@ double Ulp(double x, DType dtype) {
   e = std::max(e, emin);
   return std::ldexp(1.0, e - (p - 1));
 }
+
+namespace {
+
+double Ulp(double x, DType dtype) { return dtype_ulp(x, dtype); }
 
 // (1 - q)^n, accurate for small q.
 double PowOneMinus(double q, int64_t n) {

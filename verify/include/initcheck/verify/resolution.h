@@ -170,6 +170,10 @@ double ks_test_power_bound_scale(const Target& t, int64_t n, double c,
 double ks_test_power_bound_shift(const Target& t, int64_t n, double d,
                                  double level);
 
+// One unit in the last place of |x| stored in `dtype` (the spacing of the
+// format's numbers at x; the subnormal spacing near 0).
+double dtype_ulp(double x, DType dtype);
+
 // "std errors >= 1.9% (variance), mean shifts >= 0.021 sd (mean)" for the
 // text formats.
 std::string resolution_text(const Resolution& r);
