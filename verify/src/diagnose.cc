@@ -899,6 +899,19 @@ std::string diagnose(const TensorCheck& c) {
     why.push_back(
         "not Haar-distributed: QR without the sign(diag R) fix, or a "
         "non-centred matrix?");
+  } else {
+    // The entry-law tests of an exactly orthogonal matrix (haar.h on the
+    // trust branch: haar_entries, haar_projection, haar_trace).
+    for (size_t i = 0; i < c.tests.size(); ++i) {
+      if (i < c.rejected.size() && c.rejected[i] &&
+          c.tests[i].name.rfind("haar_", 0) == 0) {
+        why.push_back(
+            "orthogonal but not Haar-distributed (" + c.tests[i].name +
+            "): a structured matrix (signed permutation, Hadamard) instead "
+            "of a random rotation?");
+        break;
+      }
+    }
   }
   if (why.empty()) {
     for (size_t i = 0; i < c.tests.size(); ++i) {

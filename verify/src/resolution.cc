@@ -5,6 +5,7 @@
 #include <boost/math/distributions/binomial.hpp>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <boost/math/distributions/non_central_chi_squared.hpp>
+#include <boost/math/quadrature/gauss_kronrod.hpp>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -254,13 +255,101 @@ struct Best {
   }
 };
 
+// The joint extremes test (support.h since 2026-12): with a = F(min), s =
+// 1 - F(max), it rejects at `level` when 3 min(p_range, p_inside,
+// p_outside) <= level, p_range = P(R <= 1 - a - s) = n r^(n-1) - (n-1) r^n
+// (R ~ Beta(n-1, 2)) and p_inside = P(max(a, s) >= t) = 2 (1-t)^n -
+// (1-2t)_+^n. Under the shrink X = mu + c (Y - mu), c < 1, a = A(V1) and s =
+// S(V2) are increasing maps of the target sample's extreme PITs (V1, V2),
+// whose joint density is n (n-1) (1 - v1 - v2)^(n-2) on v1 + v2 <= 1 (David
+// & Nagaraja 2003, §2.2). So
+//   P(no rejection) = P(A(V1) + S(V2) < 1 - r*, A(V1) < t*, S(V2) < t*)
+//     = int_0^{A^-1(t*)} n [(1-v1)^(n-1) - (1 - v1 - W(v1))^(n-1)] dv1,
+//   W(v1) = min(S^-1(t*), S^-1(1 - r* - A(v1))),
+// the inner integral in closed form, the outer by Gauss-Kronrod. One ulp
+// of the bound is taken off each extreme's PIT (the randomized PIT of a
+// rounded value can sit a cell lower). (The "outside" part only adds power
+// against a stretch, which the out-of-support count covers.)
+double JointExtremesPower(const Distribution& f0, double ulo, double uhi,
+                          int64_t n, double c, double level) {
+  if (n < 2) return 0.0;
+  const double nn = static_cast<double>(n);
+  const double target = level / 3;
+  auto range_cdf = [&](double r) {
+    if (r <= 0) return 0.0;
+    if (r >= 1) return 1.0;
+    return std::exp((nn - 1) * std::log(r)) * (nn - (nn - 1) * r);
+  };
+  auto inside_sf = [&](double t) {
+    if (t <= 0) return 1.0;
+    if (t >= 1) return 0.0;
+    const double both = t < 0.5 ? PowOneMinus(2 * t, n) : 0.0;
+    return std::clamp(2 * PowOneMinus(t, n) - both, 0.0, 1.0);
+  };
+  // r*: the largest range still rejected; t*: the smallest inside PIT.
+  double lo = 0, hi = 1;
+  for (int i = 0; i < 100; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (range_cdf(mid) <= target ? lo : hi) = mid;
+  }
+  const double rstar = lo;
+  lo = 0;
+  hi = 1;
+  for (int i = 0; i < 100; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (inside_sf(mid) <= target ? hi : lo) = mid;
+  }
+  const double tstar = inside_sf(hi) <= target ? hi : 1.0;
+  const double mu = f0.mean();
+  // a = A(v), its inverse, and likewise s = S(v) at the top.
+  auto A = [&](double v) {
+    return f0.cdf(mu + c * (f0.quantile(v) - mu) - ulo);
+  };
+  auto Ainv = [&](double a) {
+    if (a >= 1) return 1.0;
+    return f0.cdf(mu + (f0.quantile(a) + ulo - mu) / c);
+  };
+  auto Sinv = [&](double s) {
+    if (s <= 0) return 0.0;
+    if (s >= 1) return 1.0;
+    return f0.sf(mu + (f0.isf(s) - uhi - mu) / c);
+  };
+  const double w1 = Ainv(tstar), w2 = Sinv(tstar);
+  auto integrand = [&](double v1) {
+    const double rest = 1 - rstar - A(v1);
+    const double w = std::min({w2, rest > 0 ? Sinv(rest) : 0.0, 1 - v1});
+    return nn * (PowOneMinus(v1, n - 1) - PowOneMinus(std::min(1.0, v1 + w), n - 1));
+  };
+  // The mass of V1 sits within ~10/n of 0: split there for the quadrature.
+  const double knee = std::min(w1, 30.0 / nn);
+  double miss = boost::math::quadrature::gauss_kronrod<double, 31>::integrate(
+      integrand, 0.0, knee, 12, 1e-10);
+  if (w1 > knee) {
+    miss += boost::math::quadrature::gauss_kronrod<double, 31>::integrate(
+        integrand, knee, w1, 12, 1e-10);
+  }
+  return std::clamp(1 - miss, 0.0, 1.0);
+}
+
 }  // namespace
 
 double variance_test_power(int64_t n, double kappa, bool normal, double c,
-                           double level) {
+                           double level, bool chi_square_test) {
   if (n < 3) return kNaN;
   const double nn = static_cast<double>(n);
   const double r = c * c;
+  if (chi_square_test) {
+    // The exact two-sided chi-square test of a normal target: rejects when
+    // q = (n-1) s^2 / sigma^2 is below the level/2 quantile of chi2(n-1) or
+    // above the 1 - level/2 one; under sd x c, q / c^2 is chi2(n-1).
+    const boost::math::chi_squared chi(nn - 1);
+    const double q_lo = boost::math::quantile(chi, level / 2);
+    const double q_hi =
+        boost::math::quantile(boost::math::complement(chi, level / 2));
+    return std::min(1.0, boost::math::cdf(chi, q_lo / r) +
+                             boost::math::cdf(boost::math::complement(
+                                 chi, q_hi / r)));
+  }
   const double v = std::sqrt(2.0 / (nn - 1) + kappa / nn);
   const double cz = normal_isf(level / 2);
   const double hi = 1 + cz * v, lo = 1 - cz * v;
@@ -276,11 +365,12 @@ double variance_test_power(int64_t n, double kappa, bool normal, double c,
 }
 
 ScaleResolution variance_test_resolution(int64_t n, double kappa, bool normal,
-                                         double level, double power) {
+                                         double level, double power,
+                                         bool chi_square_test) {
   ScaleResolution s;
   if (n < 3) return s;
   auto f = [&](double c) {
-    return variance_test_power(n, kappa, normal, c, level);
+    return variance_test_power(n, kappa, normal, c, level, chi_square_test);
   };
   s.up = ScaleSolve(f, power, true);
   s.down = ScaleSolve(f, power, false);
@@ -299,7 +389,7 @@ double mean_test_resolution(int64_t n, double level, double power) {
 }
 
 double support_test_power_scale(const Target& t, DType dtype, int64_t n,
-                                double c, double level) {
+                                double c, double level, bool joint_extremes) {
   const auto f0 = MakeDist(t);
   if (!f0 || n < 1) return kNaN;
   const double mu = f0->mean();
@@ -313,6 +403,7 @@ double support_test_power_scale(const Target& t, DType dtype, int64_t n,
                        f0->sf(mu + (hi + uhi - mu) / c);
       return 1 - PowOneMinus(q, n);
     }
+    if (joint_extremes) return JointExtremesPower(*f0, ulo, uhi, n, c, level);
     // Extremes too far inside: u = F(min) >= t* (and likewise at the top).
     const double tstar = -std::expm1(std::log(level / 4) / double(n));
     if (!(tstar < 0.5)) return 0.0;
@@ -432,8 +523,10 @@ Resolution compute_resolution(const Target& target, DType dtype,
   Best up, down, mean;
   int64_t n = 0;
   if (const TestResult* r = Find(tests, "variance")) {
+    // The exact chi-square version (normal targets, any n) reports its dof.
     const ScaleResolution s = variance_test_resolution(
-        r->n, dist->excess_kurtosis(), normal, level, power);
+        r->n, dist->excess_kurtosis(), normal, level, power,
+        std::isfinite(r->dof));
     up.offer(s.up, "variance");
     down.offer(s.down, "variance");
     n = std::max(n, r->n);
@@ -444,8 +537,10 @@ Resolution compute_resolution(const Target& target, DType dtype,
   }
   if (const TestResult* r = Find(tests, "support")) {
     const int64_t m = r->n;
+    // The joint extremes test reports p_range.
+    const bool joint = std::isfinite(r->detail("p_range"));
     auto fs = [&](double c) {
-      return support_test_power_scale(target, dtype, m, c, level);
+      return support_test_power_scale(target, dtype, m, c, level, joint);
     };
     up.offer(ScaleSolve(fs, power, true), "support");
     down.offer(ScaleSolve(fs, power, false), "support");

@@ -190,13 +190,53 @@ TailCase UniformGof() {
   return c;
 }
 
+// The chi-square test alone, at the size where its bins hold the minimum
+// expected count (20): it sees only the counts of its 50 equiprobable bins,
+// so the sample is drawn as n bin indices and presented to the real
+// chi_square_test as a sorted PIT at the bins' centres.
+TailCase ChiSquareCounts(int64_t n, int64_t samples) {
+  TailCase c;
+  c.label = "uniform_n" + std::to_string(n) + "_chi_square";
+  c.data = "U(0,1) binned (the PIT of any continuous target)";
+  c.method =
+      "n uniform bin indices per sample, presented as a sorted PIT at the "
+      "bin centres to the real chi_square_test";
+  c.n = n;
+  c.samples = samples;
+  c.tests = {"chi_square"};
+  c.simulate = [n](uint64_t seed, uint64_t index, double,
+                   std::span<double> p) {
+    thread_local GofInput in;
+    thread_local std::vector<int64_t> counts;
+    const int k = chi_square_bins(n);
+    counts.assign(static_cast<size_t>(k), 0);
+    Stream s(seed, index);
+    for (int64_t i = 0; i < n; ++i) {
+      ++counts[static_cast<size_t>(s.u01() * k)];
+    }
+    in.cdf.clear();
+    in.sf.clear();
+    for (int j = 0; j < k; ++j) {
+      const double centre = (j + 0.5) / k;
+      for (int64_t m = 0; m < counts[static_cast<size_t>(j)]; ++m) {
+        in.cdf.push_back(centre);
+        in.sf.push_back(1 - centre);
+      }
+    }
+    in.sorted = in.cdf;
+    p[0] = chi_square_test(in).p_value;
+  };
+  return c;
+}
+
 TailCase Independence(bool normal) {
   TailCase c;
   c.label = normal ? "normal_n1000_independence" : "uniform_n1000_independence";
   c.data = normal ? "N(0,1), f64, 100 x 10" : "U(0,1), f64, 100 x 10";
   c.method =
       "real serial_correlation_test (lag 1), row_correlation_tests (100 rows "
-      "of 10: the smallest gating width)" +
+      "of 10: the smallest gating width; the uniform target's values on "
+      "normal scores, as the battery does)" +
       std::string(normal ? "" : ", runs_test");
   c.n = 1000;
   c.samples = normal ? 1'000'000 : 2'000'000;
@@ -209,7 +249,10 @@ TailCase Independence(bool normal) {
     Stream s(seed, index);
     for (double& v : x) v = normal ? s.normal() : s.u01();
     p[0] = serial_correlation_test(x).p_value;
-    const RowCorrelationTests rc = row_correlation_tests(x, 100, 10);
+    // As the battery: non-normal targets are correlated on normal scores.
+    static const Uniform target(0, 1);
+    const RowCorrelationTests rc =
+        row_correlation_tests(x, 100, 10, normal ? nullptr : &target);
     p[1] = rc.mean.p_value;
     p[2] = rc.max_abs.p_value;
     if (!normal) p[3] = runs_test(x).p_value;
@@ -400,6 +443,7 @@ ordered_json Num(double x) {
 
 std::vector<TailCase> default_tail_cases() {
   return {UniformGof(),
+          ChiSquareCounts(1000, 20'000'000),
           Independence(false),
           Independence(true),
           NormalMarginal(),

@@ -18,8 +18,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <boost/math/distributions/binomial.hpp>
+#include <boost/math/distributions/chi_squared.hpp>
+#include <boost/math/special_functions/beta.hpp>
 #include <cmath>
 #include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -118,6 +123,105 @@ TEST(ResolutionFormulas, UniformSupport) {
   // invisible to the out-of-support count.
   EXPECT_LT(support_test_power_scale(t, DType::kBF16, n, 1 + 0x1p-8, level),
             1e-3);
+}
+
+// The joint extremes test (support.h since 2026-12) and the exact
+// chi-square variance test (moments.h, normal targets at any n), as the
+// trust branch implements them: the power model against a Monte Carlo of
+// the statistics written here from their documented laws. K = 20000 per
+// point; the model must lie in the 1 - 1e-6 Clopper-Pearson interval of the
+// simulated rate (false alarm 1e-6 per point if the model is exact).
+TEST(ResolutionFormulas, JointExtremesAndChiSquareVarianceByMonteCarlo) {
+  std::mt19937_64 g(testing::base_seed(kResolutionSeed));
+  std::uniform_real_distribution<double> unif(0.0, 1.0);
+  std::normal_distribution<double> norm(0.0, 1.0);
+  const int k = 20000;
+  auto agrees = [&](int hits, double model, const std::string& what) {
+    boost::math::binomial_distribution<double> b(k, 0.5);
+    (void)b;
+    const double lo = hits == 0 ? 0.0
+                                : boost::math::ibeta_inv(hits, k - hits + 1,
+                                                         0.5e-6);
+    const double hi = hits == k ? 1.0
+                                : boost::math::ibeta_inv(hits + 1, k - hits,
+                                                         1 - 0.5e-6);
+    EXPECT_GE(model, lo) << what << ": " << hits << " of " << k;
+    EXPECT_LE(model, hi) << what << ": " << hits << " of " << k;
+  };
+  // Joint extremes: p = min(1, 3 min(p_range, p_inside, p_outside)).
+  auto joint_p = [](int64_t n, double a, double s) {
+    const double nn = static_cast<double>(n);
+    const double r = std::max(0.0, 1 - a - s);
+    const double p_range =
+        r <= 0 ? 0.0 : std::pow(r, nn - 1) * (nn - (nn - 1) * r);
+    const double t = std::max(a, s);
+    const double p_inside =
+        2 * std::pow(1 - t, nn) - (t < 0.5 ? std::pow(1 - 2 * t, nn) : 0.0);
+    const double m = std::min(a, s);
+    const double p_outside = 1 - (m < 0.5 ? std::pow(1 - 2 * m, nn) : 0.0);
+    return std::min(1.0, 3 * std::min({p_range, p_inside, p_outside}));
+  };
+  Target u;
+  u.family = Target::Family::kUniform;
+  u.low = -1;
+  u.high = 1;
+  u.variance = 1.0 / 3;
+  Target tn;
+  tn.family = Target::Family::kTruncatedNormal;
+  tn.parent_std = 1;
+  tn.low = -2;
+  tn.high = 2;
+  const TruncatedNormal tnd(0, 1, -2, 2);
+  tn.mean = tnd.mean();
+  tn.variance = tnd.variance();
+  const double level = 1e-6 / 8;
+  struct Point {
+    const Target* t;
+    int64_t n;
+    double c;
+  };
+  for (const Point& pt : {Point{&u, 32, 0.45}, Point{&u, 32, 0.55},
+                          Point{&tn, 256, 0.8}, Point{&tn, 256, 0.86}}) {
+    const double model =
+        support_test_power_scale(*pt.t, DType::kF64, pt.n, pt.c, level, true);
+    int hits = 0;
+    std::vector<double> x(static_cast<size_t>(pt.n));
+    for (int i = 0; i < k; ++i) {
+      for (double& v : x) {
+        v = pt.t == &u ? 2 * unif(g) - 1 : tnd.quantile(unif(g));
+        v *= pt.c;  // the shrink about the mean 0
+      }
+      const auto [mn, mx] = std::minmax_element(x.begin(), x.end());
+      const double a = pt.t == &u ? (*mn + 1) / 2 : tnd.cdf(*mn);
+      const double s = pt.t == &u ? (1 - *mx) / 2 : tnd.sf(*mx);
+      hits += joint_p(pt.n, a, s) <= level;
+    }
+    agrees(hits, model, format("joint extremes n=%lld c=%g",
+                               static_cast<long long>(pt.n), pt.c));
+  }
+  // Exact chi-square variance test on 16 normal values.
+  for (double c : {0.3, 2.2, 2.6}) {
+    const int64_t n = 16;
+    const double model = variance_test_power(n, 0, true, c, level, true);
+    const boost::math::chi_squared chi(n - 1);
+    int hits = 0;
+    for (int i = 0; i < k; ++i) {
+      double sum = 0, sum2 = 0;
+      for (int j = 0; j < n; ++j) {
+        const double v = c * norm(g);
+        sum += v;
+        sum2 += v * v;
+      }
+      const double q = sum2 - sum * sum / n;  // (n-1) s^2, sigma = 1
+      const double p = 2 * std::min(boost::math::cdf(chi, q),
+                                    boost::math::cdf(boost::math::complement(chi, q)));
+      hits += p <= level;
+    }
+    agrees(hits, model, format("chi-square variance c=%g", c));
+  }
+  // Its size is exactly the level.
+  EXPECT_NEAR(variance_test_power(16, 0, true, 1.0, level, true), level,
+              1e-9 * level);
 }
 
 TEST(ResolutionFormulas, StructuredTargetsAreExact) {

@@ -15,6 +15,8 @@
 //                            calibration: 500 seeds at 2^14; tail: K / 100)
 //   --seed N                 base seed (default: the library's)
 //   --mutant NAME            only these mutants (repeatable)
+//   --case LABEL, --scale X  tail calibration: only these cases; sample
+//                            counts times X
 //   --threads N              0 = all cores (the results do not depend on it)
 // Exit code 0 when the calibrations pass and every asserted mutant was
 // detected at every seed, 1 otherwise, 2 on usage errors.
@@ -35,7 +37,8 @@ int main(int argc, char** argv) {
   bool power = false, calibration = false, tail = false, quick = false;
   std::string out = "verify-studies";
   std::optional<uint64_t> seed;
-  std::vector<std::string> mutants;
+  std::vector<std::string> mutants, tail_cases;
+  double scale = 0;
   int threads = 0;
   app.add_flag("--power", power, "run the power (mutation) study");
   app.add_flag("--calibration", calibration,
@@ -47,6 +50,10 @@ int main(int argc, char** argv) {
       ->default_val("verify-studies");
   app.add_option("--seed", seed, "base seed");
   app.add_option("--mutant", mutants, "only these mutants (repeatable)");
+  app.add_option("--case", tail_cases,
+                 "tail calibration: only these cases (repeatable)");
+  app.add_option("--scale", scale,
+                 "tail calibration: multiply every case's sample count");
   app.add_option("--threads", threads, "threads (0: all cores)")
       ->default_val(0);
   CLI11_PARSE(app, argc, argv);
@@ -111,6 +118,8 @@ int main(int argc, char** argv) {
     if (tail) {
       TailCalibrationOptions o;
       if (quick) o.scale = 0.01;
+      if (scale > 0) o.scale = scale;
+      o.cases = tail_cases;
       if (seed) o.base_seed = *seed;
       o.threads = threads;
       o.progress = log;

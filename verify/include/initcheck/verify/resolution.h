@@ -37,7 +37,11 @@
 //             normal target (n - 1) s^2 / (r sigma^2) is exactly chi-square
 //             with n - 1 dof and the power is computed from that law.
 //             Closed form of the normal approximation: r_up = (1 + c v) /
-//             (1 - z_b v), r_down = (1 - c v) / (1 + z_b v).
+//             (1 - z_b v), r_down = (1 - c v) / (1 + z_b v). The exact
+//             two-sided chi-square test of a normal target (any n; its
+//             TestResult carries dof = n - 1) rejects q = (n-1) s^2 /
+//             sigma^2 outside the chi2(n-1) quantiles at level/2 and
+//             1 - level/2: power P(chi2 <= q_lo / r) + P(chi2 >= q_hi / r).
 //   mean      z-test with the target sd: power Phi(d sqrt(n) - c) +
 //             Phi(-d sqrt(n) - c), i.e. d = (c + z_b) / sqrt(n) (exact for a
 //             normal target, CLT otherwise).
@@ -53,6 +57,12 @@
 //             minimum and maximum of n uniforms; David & Nagaraja, Order
 //             Statistics, 2003, §2.2), w1 = F(mu + (F^-1(t*) - mu) / (1 +
 //             delta)), w2 likewise at the top.
+//             The joint version of the extremes test (support.h since
+//             2026-12: range R = 1 - a - s ~ Beta(n-1, 2), one extreme
+//             inside, extremes outside, Bonferroni x3; recognised by its
+//             "p_range" detail) is modelled exactly too: P(no rejection) is
+//             a one-dimensional integral over the minimum's PIT of the
+//             closed-form inner integral of that joint density.
 //             Values stored in a float format are rounded: a bound error
 //             smaller than the spacing of the format at the bound cannot
 //             show, so the bounds are widened (stretch/shift) or the
@@ -150,9 +160,12 @@ struct ScaleResolution {
   double down = kInf;  // sd too small by a factor (1 - down)
 };
 // The variance z-test on n values of a target with excess kurtosis kappa
-// (normal = true: the exact chi-square law of s^2).
+// (normal = true: the exact chi-square law of s^2). chi_square_test: the
+// exact two-sided chi-square test of a normal target instead (moments.h;
+// recognised in a TestResult by its dof).
 ScaleResolution variance_test_resolution(int64_t n, double kappa, bool normal,
-                                         double level, double power);
+                                         double level, double power,
+                                         bool chi_square_test = false);
 // The mean z-test (shift in sd).
 double mean_test_resolution(int64_t n, double level, double power);
 
@@ -160,9 +173,13 @@ double mean_test_resolution(int64_t n, double level, double power);
 // alternative sd x c (c = 1 + delta or 1 - delta) or the shift d sd; NaN if
 // the test does not apply to the target. For the simulation tests.
 double variance_test_power(int64_t n, double kappa, bool normal, double c,
-                           double level);
+                           double level, bool chi_square_test = false);
+// joint_extremes: the extremes judged jointly (range, one inside, outside;
+// support.h since 2026-12, recognised by its "p_range" detail) instead of
+// separately.
 double support_test_power_scale(const Target& t, DType dtype, int64_t n,
-                                double c, double level);
+                                double c, double level,
+                                bool joint_extremes = false);
 double support_test_power_shift(const Target& t, DType dtype, int64_t n,
                                 double d, double level);
 double ks_test_power_bound_scale(const Target& t, int64_t n, double c,
