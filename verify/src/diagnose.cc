@@ -332,7 +332,8 @@ std::string GainText(double g2) {
 std::string KindText(const std::string& kind) {
   if (kind == "uniform") return "a uniform";
   if (kind == "untruncated_normal") return "an untruncated normal";
-  return "Keras' truncated normal";
+  if (kind == "truncated_normal") return "Keras' truncated normal";
+  return "a truncated normal (" + kind + ")";
 }
 
 void FanCandidates(const TensorCheck& c, const Scheme& s, const VsForm& f,
