@@ -281,7 +281,7 @@ class DictCheckpoint final : public Checkpoint {
   TensorData read(std::size_t) const override { throw Error("headers only"); }
 };
 
-Target ResolvedTarget(const verify::Resolution& r) {
+Target ResolvedTarget(const verify::ResolvedRule& r) {
   Geometry g = r.geometry;
   if (g.shape.empty()) g.shape = {1};
   if (r.padding) g.shape[0] -= 1;
@@ -302,7 +302,7 @@ bool Matches(const Target& t, const Expected& e) {
   return false;
 }
 
-bool Matches(const verify::Resolution& r, const Expected& e) {
+bool Matches(const verify::ResolvedRule& r, const Expected& e) {
   return r.problem.empty() && r.scheme && Matches(ResolvedTarget(r), e);
 }
 
@@ -322,7 +322,7 @@ TEST(ModelProperties, PytorchPresetResolvesEveryModuleOrNamesItAmbiguous) {
       if (a.status == verify::TensorStatus::kAmbiguous) {
         RC_ASSERT(p.want.may_be_ambiguous);
         bool found = false;
-        for (const verify::Resolution& c : a.candidates) found = found || Matches(c, p.want);
+        for (const verify::ResolvedRule& c : a.candidates) found = found || Matches(c, p.want);
         RC_ASSERT(found);
       } else {
         RC_ASSERT(a.status == verify::TensorStatus::kChecked);

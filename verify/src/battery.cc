@@ -13,6 +13,7 @@
 #include "initcheck/error.h"
 #include "initcheck/verify/anderson_darling.h"
 #include "initcheck/verify/chi_square.h"
+#include "initcheck/verify/diagnose.h"
 #include "initcheck/verify/distributions.h"
 #include "initcheck/verify/gof.h"
 #include "initcheck/verify/haar.h"
@@ -292,7 +293,10 @@ void ElementwiseTests(std::span<const double> x, const Target& target,
   serial.reliable = serial.reliable && nx >= min_products;
   out.push_back(std::move(serial));
   if (rows >= 3 && cols >= 3) {
-    RowCorrelationTests rc = row_correlation_tests(x, rows, cols);
+    // Non-normal targets: on normal scores, where the t law is exact
+    // (independence.h).
+    RowCorrelationTests rc = row_correlation_tests(
+        x, rows, cols, dist.name() == "normal" ? nullptr : &dist);
     rc.mean.reliable = rc.mean.reliable && nx >= min_products;
     rc.max_abs.reliable =
         rc.max_abs.reliable && static_cast<double>(cols) >= min_products / 100;
@@ -505,202 +509,6 @@ std::vector<double> ExactValues(const Target& t, const Geometry& g,
   return v;
 }
 
-// One line saying what looks wrong, from the failed tests and the moments.
-std::string Diagnose(const TensorCheck& c) {
-  const auto failed = [&](const char* name) {
-    for (size_t i = 0; i < c.tests.size(); ++i) {
-      if (c.tests[i].name == name && c.rejected[i]) return true;
-    }
-    return false;
-  };
-  std::vector<std::string> why;
-  for (size_t i = 0; i < c.tests.size(); ++i) {
-    const TestResult& r = c.tests[i];
-    if (c.rejected[i] && (r.name == "finite" || r.name == "structure" ||
-                          r.name == "zeros_per_column" ||
-                          r.name == "orthogonality" || r.name == "all_equal")) {
-      why.push_back(r.note);
-    }
-  }
-  const Target& t = c.target;
-  const SampleSummary& s = c.sample;
-  if (t.elementwise() || t.family == Family::kSparse) {
-    const double ratio = s.variance / t.variance;
-    const double sd = std::sqrt(t.variance);
-    auto near = [&](double want, double rel) {
-      return std::abs(ratio / want - 1) < rel;
-    };
-    if (failed("variance") || failed("ks") || failed("anderson_darling")) {
-      std::string v = format("variance %.3gx target", ratio);
-      // Every explanation that fits the ratio (several can: with fan_out =
-      // 2 fan_in a fan swap and a missing relu gain both give 0.5).
-      std::vector<std::string> hints;
-      if (t.family == Family::kTruncatedNormal && near(0.7737, 0.02)) {
-        hints.push_back(
-            "missing truncation correction (divide the std by 0.87962566)?");
-      } else if (t.family == Family::kNormal && near(0.7737, 0.02)) {
-        hints.push_back("truncated at +-2 sd instead of untruncated?");
-      } else if (t.family == Family::kTruncatedNormal &&
-                 near(1 / 0.7737, 0.02)) {
-        hints.push_back("truncation correction applied twice, or untruncated?");
-      } else if (near(1.0 / 3.0, 0.03)) {
-        hints.push_back(
-            "uniform bound missing sqrt(3), or PyTorch's nn.Linear default "
-            "(a=sqrt(5), U(+-1/sqrt(fan_in)))?");
-      } else if (near(1.0 / 6.0, 0.03)) {
-        hints.push_back(
-            "PyTorch's nn.Linear default (kaiming_uniform a=sqrt(5), variance "
-            "1/(3 fan_in)) where He (2/fan_in) was meant?");
-      } else if (near(6.0, 0.03)) {
-        hints.push_back(
-            "He (2/fan_in) where PyTorch's nn.Linear default (a=sqrt(5)) was "
-            "meant?");
-      } else if (near(3.0, 0.03)) {
-        hints.push_back("bound multiplied by sqrt(3) twice?");
-      } else if (near(0.5, 0.03)) {
-        hints.push_back(
-            "LeCun/Glorot (1/fan) where He (2/fan) was meant, or a gain "
-            "missing?");
-      } else if (near(2.0, 0.03)) {
-        hints.push_back(
-            "He (2/fan) where LeCun/Glorot (1/fan) was meant, or a relu gain "
-            "added?");
-      } else if (near(0.5625, 0.02)) {
-        hints.push_back(
-            "PyTorch's SELU gain 3/4 where gain 1 (nonlinearity='linear') was "
-            "meant (PyTorch #54055)?");
-      }
-      // Fan hints only when the fans differ enough for their ratio to be told
-      // from 1: on a near-square weight any ratio near 1 would match.
-      if (t.fans) {
-        const double fi = static_cast<double>(t.fans->fan_in),
-                     fo = static_cast<double>(t.fans->fan_out);
-        const double r1 = fi / fo;
-        if (std::abs(r1 - 1) > 0.1) {
-          if (near(r1, 0.03) || near(1 / r1, 0.03)) {
-            hints.push_back(
-                "fan_in and fan_out swapped (or the wrong layout)?");
-          } else if (near(2 * fi / (fi + fo), 0.03) ||
-                     near(2 * fo / (fi + fo), 0.03) ||
-                     near((fi + fo) / (2 * fi), 0.03) ||
-                     near((fi + fo) / (2 * fo), 0.03)) {
-            hints.push_back(
-                "fan_avg where fan_in/fan_out was meant, or vice versa?");
-          }
-        }
-      }
-      const double groups = static_cast<double>(c.geometry.groups);
-      if (groups > 1 && (near(1 / groups, 0.03) || near(groups, 0.03))) {
-        hints.push_back(format(
-            "a fan not divided by groups=%lld, or divided twice (PyTorch "
-            "#23854: depthwise fan_out)?",
-            static_cast<long long>(c.geometry.groups)));
-      }
-      if (hints.empty() && std::abs(s.variance - t.variance * t.variance) <
-                               0.05 * t.variance * t.variance) {
-        hints.push_back("the variance was passed as the std?");
-      }
-      if (hints.empty() && std::abs(ratio - 1) > 0.02) {
-        hints.push_back(format("std off by %+.1f%%: wrong gain or fan?",
-                               100 * (std::sqrt(ratio) - 1)));
-      }
-      std::string hint;
-      for (const std::string& h : hints)
-        hint += (hint.empty() ? "" : " Or ") + h;
-      if (!near(1.0, 0.01) || !hint.empty())
-        why.push_back(v + (hint.empty() ? "" : ": " + hint));
-    }
-    if (failed("mean")) {
-      if (t.family == Family::kUniform && s.min >= 0 && t.low < 0) {
-        why.push_back("all values >= 0: U[0, b) instead of U(-b, b)?");
-      } else {
-        why.push_back(format("mean off by %+.3g sd", (s.mean - t.mean) / sd));
-      }
-    }
-    if (failed("support")) {
-      const bool bounded = std::isfinite(t.low) && std::isfinite(t.high);
-      const double span = t.high - t.low;
-      if (bounded && s.min > t.low + 1e-3 * span && s.max < t.high - 1e-3 * span) {
-        // Every value inside the support, but the extremes too far in.
-        why.push_back(format("values stay within [%.6g, %.6g], well inside the target's "
-                             "[%.6g, %.6g]: bound or truncation too narrow?",
-                             s.min, s.max, t.low, t.high));
-      } else {
-        for (const TestResult& r : c.tests) {
-          if (r.name == "support") why.push_back(r.note);
-        }
-      }
-    }
-    if ((failed("ks") || failed("anderson_darling") || failed("chi_square")) &&
-        !failed("variance") && !failed("mean")) {
-      const double k = s.excess_kurtosis;
-      const double tk = t.family == Family::kUniform  ? -1.2
-                        : t.family == Family::kNormal ? 0.0
-                                                      : k;
-      if (t.family == Family::kNormal && std::abs(k + 1.2) < 0.2) {
-        why.push_back("looks uniform (excess kurtosis " + format("%.2f", k) +
-                      "), expected a normal");
-      } else if (t.family == Family::kUniform && std::abs(k) < 0.3) {
-        why.push_back("looks normal (excess kurtosis " + format("%.2f", k) +
-                      "), expected a uniform");
-      } else if (std::abs(k - tk) > 0.1 &&
-                 t.family != Family::kTruncatedNormal) {
-        why.push_back(
-            format("shape differs from the target (excess kurtosis %.2f)", k));
-      } else {
-        why.push_back(
-            "distribution shape differs from the target (KS/AD/chi-square)");
-      }
-    }
-    // The most specific independence failure first: copies, then
-    // correlations.
-    for (const char* name :
-         {"duplicate_rows", "repeated_windows", "row_correlation_max",
-          "row_correlation_mean", "serial_correlation", "runs"}) {
-      if (failed(name)) {
-        for (const TestResult& r : c.tests) {
-          if (r.name == name) {
-            why.push_back(std::string(name) + ": " + r.note +
-                          (std::string(name) == "duplicate_rows" ||
-                                   std::string(name) == "repeated_windows"
-                               ? " (a random stream reused?)"
-                               : ""));
-          }
-        }
-        break;
-      }
-    }
-  }
-  if (failed("haar_diagonal_signs") || failed("haar_row_signs") ||
-      failed("haar_column_signs")) {
-    why.push_back(
-        "not Haar-distributed: QR without the sign(diag R) fix, or a "
-        "non-centred matrix?");
-  }
-  if (failed("haar_entries") || failed("haar_projection") ||
-      failed("haar_trace")) {
-    why.push_back(
-        "orthogonal but not Haar-distributed: the entries do not follow the "
-        "Haar law (a permutation, Hadamard, block-diagonal or other "
-        "structured orthogonal matrix?)");
-  }
-  if (why.empty()) {
-    for (size_t i = 0; i < c.tests.size(); ++i) {
-      if (c.rejected[i]) {
-        why.push_back(c.tests[i].name + " rejects" +
-                      (c.tests[i].note.empty() ? "" : ": " + c.tests[i].note));
-        break;
-      }
-    }
-  }
-  std::string out;
-  for (const std::string& w : why) {
-    if (w.empty() || out.find(w) != std::string::npos) continue;
-    out += (out.empty() ? "" : "; ") + w;
-  }
-  return out;
-}
-
 }  // namespace
 
 TensorCheck check_tensor(const TensorView& t, const Scheme& scheme,
@@ -884,10 +692,14 @@ bool decide(std::vector<TensorCheck>& checks, double alpha) {
     checks[c].rejected[i] = adj[j] <= alpha;
   }
   bool all = true;
+  // Holm's first step: alpha / m, the level a single test must reach.
+  const int64_t m = static_cast<int64_t>(p.size());
+  const double level = alpha / static_cast<double>(std::max<int64_t>(1, m));
   for (TensorCheck& c : checks) {
+    c.resolution = compute_resolution(c.target, c.dtype, c.tests, level, m);
     c.pass = std::none_of(c.rejected.begin(), c.rejected.end(),
                           [](bool b) { return b; });
-    c.diagnosis = c.pass ? "" : Diagnose(c);
+    c.diagnosis = c.pass ? "" : diagnose(c);  // diagnose.h
     all = all && c.pass;
   }
   return all;

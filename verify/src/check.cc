@@ -103,8 +103,8 @@ class Planner {
   }
 
   // Resolves a rule (or candidate) with a scheme or segments for entry e.
-  Resolution Resolve(const CheckpointEntry& e, const Rule& r) const {
-    Resolution res;
+  ResolvedRule Resolve(const CheckpointEntry& e, const Rule& r) const {
+    ResolvedRule res;
     res.module = r.module;
     res.origin = r.origin;
     res.note = r.note;
@@ -125,7 +125,7 @@ class Planner {
   }
 
  private:
-  void ResolveInto(const CheckpointEntry& e, const Rule& r, Resolution& res) const {
+  void ResolveInto(const CheckpointEntry& e, const Rule& r, ResolvedRule& res) const {
     if (e.kind == ElementKind::kUnsupported) {
       throw Error("dtype " + e.dtype_name +
                   " cannot be read (initcheck reads float, integer and bool tensors)");
@@ -285,7 +285,7 @@ class Planner {
 
   // A [[rule]] for exactly this tensor: literal glob, evaluated lengths and
   // fans, so that reading it back resolves the tensor the same way.
-  std::string ResolvedToml(const CheckpointEntry& e, const Rule& r, const Resolution& res) const {
+  std::string ResolvedToml(const CheckpointEntry& e, const Rule& r, const ResolvedRule& res) const {
     Rule out;
     out.globs = {literal_glob(e.name)};
     out.module = r.module;
@@ -393,7 +393,7 @@ TestResult Deterministic(std::string name, int64_t n, int64_t bad, std::string n
 }
 
 TensorCheck ExactCheck(const TensorData& d, const TensorAssignment& a) {
-  const Resolution& res = a.resolution;
+  const ResolvedRule& res = a.resolution;
   TensorCheck c;
   if (!a.tensor.empty()) c.tensor = a.tensor;
   c.geometry = res.geometry;
@@ -500,7 +500,7 @@ TensorCheck ExactCheck(const TensorData& d, const TensorAssignment& a) {
 
 TensorCheck BatteryCheck(const TensorData& d, const TensorAssignment& a,
                          const BatteryOptions& opt) {
-  const Resolution& res = a.resolution;
+  const ResolvedRule& res = a.resolution;
   TensorView v = d.view();
   if (v.shape.empty()) v.shape = {1};
   Geometry g = res.geometry;
@@ -835,7 +835,7 @@ CheckPlan plan_checks(const Checkpoint& ck, const std::vector<Rule>& rules,
     }
     // One line, whatever the names, notes and reasons hold.
     std::vector<std::string*> texts = {&a.reason, &a.resolution.problem};
-    for (Resolution& c : a.candidates) texts.push_back(&c.problem);
+    for (ResolvedRule& c : a.candidates) texts.push_back(&c.problem);
     for (std::string* t : texts) {
       for (char& c : *t) {
         if (c == '\n' || c == '\r') c = ' ';
@@ -853,7 +853,7 @@ TensorCheck check_assignment(const Checkpoint& ck, const TensorAssignment& a,
                 ", not checked");
   }
   const TensorData d = ck.read(a.entry);
-  const Resolution& res = a.resolution;
+  const ResolvedRule& res = a.resolution;
   if (!res.segments.empty() || (res.scheme && IsExact(*res.scheme) && !res.padding) ||
       !d.dtype()) {
     return ExactCheck(d, a);

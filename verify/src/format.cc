@@ -67,6 +67,20 @@ std::string DTypeText(const TensorCheck& c) {
   return c.stored_dtype.empty() ? std::string(dtype_name(c.dtype)) : c.stored_dtype;
 }
 
+// "std +-1.9% (variance), mean 0.021 sd (mean) with probability >= 0.99 at
+// level 7.7e-08 (alpha/13)".
+std::string Proves(const TensorCheck& c) {
+  const Resolution& r = c.resolution;
+  std::string s = resolution_text(r);
+  if (!r.computed) return s;
+  if (!r.exact) {
+    s += format(" with probability >= %.2g at level %s (alpha/%lld)", r.power,
+                G(r.level, 2).c_str(), static_cast<long long>(r.family_size));
+  }
+  if (r.coarse()) s += "; too small to verify the scale to 10%";
+  return s;
+}
+
 std::string Verdict(const TensorCheck& c, size_t i) {
   const TestResult& r = c.tests[i];
   if (std::isnan(r.p_value)) return "n/a";
@@ -208,7 +222,7 @@ void AddRunSummaryJson(const CheckRun& run, ordered_json& j) {
     if (!a.resolution.origin.empty()) s["rule"] = a.resolution.origin;
     if (a.status == TensorStatus::kAmbiguous) {
       s["candidates"] = ordered_json::array();
-      for (const Resolution& c : a.candidates) {
+      for (const ResolvedRule& c : a.candidates) {
         ordered_json cj;
         cj["module"] = c.module;
         cj["scheme"] = c.scheme ? ordered_json(c.scheme->str()) : ordered_json(nullptr);
@@ -385,9 +399,21 @@ std::string format_text(const CheckRun& run) {
       if (!r.note.empty() && (Verdict(c, i) != "ok")) o << "  " << r.note;
       o << "\n";
     }
+    o << "  detects " << Proves(c) << "\n";
     o << "  " << (c.pass ? "PASS" : "FAIL");
     if (!c.pass && !c.diagnosis.empty()) o << ": " << c.diagnosis;
     o << "\n\n";
+  }
+  // Passes that prove little: the scale is not verified to 10%.
+  std::vector<std::string> coarse;
+  for (const auto& c : run.checks) {
+    if (c.pass && c.resolution.coarse()) coarse.push_back(Name(c, run.file));
+  }
+  if (!coarse.empty()) {
+    o << coarse.size() << " passing tensor(s) too small to verify the scale to 10%:";
+    for (size_t i = 0; i < coarse.size() && i < 10; ++i) o << " " << coarse[i];
+    if (coarse.size() > 10) o << " ... (" << coarse.size() - 10 << " more)";
+    o << "\n";
   }
   o << SummaryText(run);
   return o.str();
@@ -443,6 +469,18 @@ std::string format_json(const CheckRun& run) {
     }
     r["verdict"] = c.pass ? "pass" : "fail";
     r["diagnosis"] = c.diagnosis;
+    const Resolution& res = c.resolution;
+    r["resolution"] = {{"std_rel", res.computed ? json_number(res.std_rel) : ordered_json(nullptr)},
+                       {"mean_sigma", res.computed ? json_number(res.mean_sigma) : ordered_json(nullptr)},
+                       {"test", res.std_test},
+                       {"mean_test", res.mean_test},
+                       {"std_rel_up", res.computed ? json_number(res.std_rel_up) : ordered_json(nullptr)},
+                       {"std_rel_down", res.computed ? json_number(res.std_rel_down) : ordered_json(nullptr)},
+                       {"power", res.power},
+                       {"level", json_number(res.level)},
+                       {"family_size", res.family_size},
+                       {"exact", res.exact},
+                       {"coarse", res.coarse()}};
     j["results"].push_back(r);
   }
   AddRunSummaryJson(run, j);
@@ -469,6 +507,7 @@ std::string format_markdown(const CheckRun& run) {
     if (t.variance > 0) o << " (" << G(c.sample.variance / t.variance) << "× target)";
     o << "\n";
     if (!c.pass) o << "- diagnosis: " << c.diagnosis << "\n";
+    o << "- detects: " << Proves(c) << "\n";
     o << "\n| test | statistic | p-value | adjusted p | verdict |\n|---|---:|---:|---:|---|\n";
     for (size_t i = 0; i < c.tests.size(); ++i) {
       const TestResult& r = c.tests[i];
@@ -506,7 +545,7 @@ std::string format_rules(const CheckPlan& plan) {
         break;
       case TensorStatus::kAmbiguous:
         o << "AMBIGUOUS (" << C(a.resolution.origin) << "): " << C(a.reason) << "\n";
-        for (const Resolution& c : a.candidates) {
+        for (const ResolvedRule& c : a.candidates) {
           o << "#   " << C(c.module) << ": "
             << C(c.problem.empty() ? (c.scheme ? c.scheme->str() + " -> " : "") + c.target
                                    : c.problem)

@@ -11,6 +11,7 @@
 
 #include "hwy/contrib/sort/vqsort.h"
 #include "initcheck/error.h"
+#include "initcheck/verify/distributions.h"
 #include "initcheck/verify/moments.h"
 #include "lag_kernel.h"
 
@@ -101,9 +102,20 @@ TestResult serial_impl(std::span<const T> x, int64_t lag) {
   return r;
 }
 
+// The normal score Phi^-1(F(x)) of a value under the marginal law F, F
+// clamped to [2^-26, 1 - 2^-26] (|z| <= 5.45: a value exactly at a bound, as
+// a float uniform hits with probability 2^-24 per value, stays a plausible
+// normal value instead of an infinite one).
+double NormalScore(const Distribution& f, double x) {
+  constexpr double kEps = 0x1p-26;
+  const double u = f.cdf(x);
+  if (u <= 0.5) return normal_quantile(std::max(u, kEps));
+  return normal_isf(std::max(f.sf(x), kEps));
+}
+
 template <typename T>
 RowCorrelationTests rows_impl(std::span<const T> x, int64_t rows,
-                              int64_t cols) {
+                              int64_t cols, const Distribution* marginal) {
   check_shape(x.size(), rows, cols, "row_correlation_tests");
   RowCorrelationTests out;
   out.mean.name = "row_correlation_mean";
@@ -119,12 +131,16 @@ RowCorrelationTests rows_impl(std::span<const T> x, int64_t rows,
   std::vector<double> prev(c), cur(c);
   auto load = [&](int64_t row, std::vector<double>& dst) -> bool {
     const T* p = x.data() + static_cast<size_t>(row) * c;
+    for (size_t j = 0; j < c; ++j) {
+      dst[j] = marginal ? NormalScore(*marginal, static_cast<double>(p[j]))
+                        : static_cast<double>(p[j]);
+    }
     long double s = 0;
-    for (size_t j = 0; j < c; ++j) s += static_cast<double>(p[j]);
+    for (size_t j = 0; j < c; ++j) s += dst[j];
     const double mean = static_cast<double>(s / c);
     long double ss = 0;
     for (size_t j = 0; j < c; ++j) {
-      dst[j] = static_cast<double>(p[j]) - mean;
+      dst[j] -= mean;
       ss += static_cast<long double>(dst[j]) * dst[j];
     }
     if (!(ss > 0) || std::isnan(static_cast<double>(ss))) return false;
@@ -585,12 +601,14 @@ TestResult serial_correlation_test(std::span<const float> x, int64_t lag) {
 }
 
 RowCorrelationTests row_correlation_tests(std::span<const double> x,
-                                          int64_t rows, int64_t cols) {
-  return rows_impl(x, rows, cols);
+                                          int64_t rows, int64_t cols,
+                                          const Distribution* marginal) {
+  return rows_impl(x, rows, cols, marginal);
 }
 RowCorrelationTests row_correlation_tests(std::span<const float> x,
-                                          int64_t rows, int64_t cols) {
-  return rows_impl(x, rows, cols);
+                                          int64_t rows, int64_t cols,
+                                          const Distribution* marginal) {
+  return rows_impl(x, rows, cols, marginal);
 }
 
 TestResult duplicate_rows_test(std::span<const double> x, int64_t rows,

@@ -81,7 +81,7 @@ std::optional<Target> ManifestTarget(const json& t) {
 
 // The target a resolution checks against (the battery's geometry: a 0-d
 // tensor as [1], a padding row left out).
-Target ResolvedTarget(const Resolution& r) {
+Target ResolvedTarget(const ResolvedRule& r) {
   Geometry g = r.geometry;
   if (g.shape.empty()) g.shape = {1};
   if (r.padding) g.shape[0] -= 1;
@@ -147,7 +147,7 @@ TEST_P(DefaultModules, PytorchPresetAssignsEveryTensorOrNamesItAmbiguous) {
     if (a.status == TensorStatus::kAmbiguous) {
       ambiguous.insert(name);
       bool found = false;
-      for (const Resolution& c : a.candidates) {
+      for (const ResolvedRule& c : a.candidates) {
         found = found || (c.problem.empty() && c.scheme && SameTarget(ResolvedTarget(c), want));
       }
       EXPECT_TRUE(found) << name << ": no candidate has the manifest's target " << t["scheme"];

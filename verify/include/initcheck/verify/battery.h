@@ -62,6 +62,7 @@
 #include "initcheck/tensor.h"
 #include "initcheck/verify/multiple_testing.h"
 #include "initcheck/verify/oracle.h"
+#include "initcheck/verify/resolution.h"
 #include "initcheck/verify/result.h"
 
 namespace initcheck::verify {
@@ -99,6 +100,9 @@ struct TensorCheck {
   std::vector<bool> rejected;
   bool pass = false;
   std::string diagnosis;  // one line saying what looks wrong, "" on pass
+  // What the check proves: the smallest std / mean errors it detects with
+  // probability >= 0.99 at the per-test level alpha / m (resolution.h).
+  Resolution resolution;
 };
 
 struct BatteryOptions {
@@ -124,7 +128,8 @@ TensorCheck check_tensor(const TensorView& t, const Scheme& scheme,
                          const BatteryOptions& options = {});
 
 // Holm over every gating p-value of every check (one family); sets
-// adjusted_p, rejected, pass and diagnosis. Returns true if all pass.
+// adjusted_p, rejected, pass, diagnosis and resolution (at the level alpha /
+// m, m = the family's size). Returns true if all pass.
 bool decide(std::vector<TensorCheck>& checks,
             double alpha = kDefaultFamilyAlpha);
 

@@ -79,7 +79,7 @@ enum class TensorStatus { kChecked, kSkipped, kUnmatched, kAmbiguous, kUncheckab
 std::string_view status_name(TensorStatus s);
 
 // One rule (or candidate) resolved for one tensor.
-struct Resolution {
+struct ResolvedRule {
   std::string module;  // the rule's module label ("Linear", ...)
   std::string origin;  // the rule's origin ("--rule 2", "rules.toml:12", ...)
   std::string note;
@@ -103,8 +103,8 @@ struct TensorAssignment {
   std::string file;        // the file holding it (a shard, the archive)
   std::size_t entry = 0;   // index into Checkpoint::entries()
   TensorStatus status = TensorStatus::kUnmatched;
-  Resolution resolution;   // the matching rule's (empty when unmatched)
-  std::vector<Resolution> candidates;  // kAmbiguous
+  ResolvedRule resolution;   // the matching rule's (empty when unmatched)
+  std::vector<ResolvedRule> candidates;  // kAmbiguous
   std::string reason;      // one line: why skipped/unmatched/ambiguous/uncheckable
   std::optional<std::size_t> check;    // index into CheckRun::checks
   double seconds = 0;      // reading + checking (check_file fills it)

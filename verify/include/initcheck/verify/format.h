@@ -25,7 +25,12 @@
 //      "sample": {"mean", "variance", "min", "max", "excess_kurtosis"},
 //      "tests": [ {"name", "statistic", "dof" (when defined), "p_value",
 //                  "adjusted_p_value", "reject", "reliable", "note"} ...],
-//      "verdict": "pass"|"fail", "diagnosis": "..."} ... ],
+//      "verdict": "pass"|"fail", "diagnosis": "...",
+//      "resolution": {"std_rel": x|null, "mean_sigma": y|null, "test": "...",
+//                     "mean_test": "...", "std_rel_up": u|null,
+//                     "std_rel_down": d|null, "power": 0.99, "level": L,
+//                     "family_size": m, "exact": bool, "coarse": bool}
+//     } ... ],
 //    "skipped": [ {"tensor", "reason", "status": "skipped"|"unmatched"|
 //                  "ambiguous"|"uncheckable", "rule" (when a rule decided),
 //                  "candidates" (ambiguous: [{"module", "scheme", "target",
@@ -33,6 +38,17 @@
 //    "strict": bool, "strict_issues": [str ...],
 //    "rules": [ {"rule", "glob", "tensors"} ... ] (the user's rules)}
 // Non-finite numbers (NaN, +-inf) are written as null.
+//
+// "resolution" (resolution.h; added in this version, additive): what the
+// check proves. std_rel = the smallest relative std error (either
+// direction) the battery detects with probability >= "power" at the per-test
+// level "level" = alpha / "family_size" (Holm's first step); mean_sigma = the
+// smallest mean shift in target sd; "test" / "mean_test" = the gating test
+// that attains each ("variance", "mean", "support", "ks", "chi_square",
+// "structure", "orthogonality"; "" when none); null = no error of any size
+// is detected with that power (e.g. a std too small on 16 values); exact =
+// a deterministic structure test; coarse = std_rel > 0.10 or null (the text
+// format then says "too small to verify the scale to 10%").
 #ifndef INITCHECK_VERIFY_FORMAT_H_
 #define INITCHECK_VERIFY_FORMAT_H_
 
