@@ -26,6 +26,7 @@
 #include "initcheck/io.h"
 #include "initcheck/scheme.h"
 #include "initcheck/verify/battery.h"
+#include "initcheck/verify/independence.h"
 #include "initcheck/verify/check.h"
 #include "initcheck/verify/distributions.h"
 #include "initcheck/verify/oracle.h"
@@ -94,8 +95,11 @@ void BM_VerifyStage(benchmark::State& state, Stage stage) {
         sorted, dist, verify::ValueGrid::kFloat32, &filter);
     const int64_t rows = n / 1000, cols = 1000;
     const int w = internal::ChooseWindow(x.n, g.tie_probability, 0);
+    // The battery's lag set for [n/1000, 1000]: 1..64, 128..4096, 1000.
+    const std::vector<int64_t> extra = {cols, cols};
+    const std::vector<int64_t> lags = verify::correlation_lags(n, extra);
     const internal::OrderPass pass =
-        internal::StorageOrderPass(x, scan.moments.mean, g.median, &filter);
+        internal::StorageOrderPass(x, scan.moments.mean, g.median, &filter, lags);
     for (auto _ : state) {
       switch (stage) {
         case kScan:
@@ -114,10 +118,11 @@ void BM_VerifyStage(benchmark::State& state, Stage stage) {
         }
         case kOrder:
           benchmark::DoNotOptimize(
-              internal::StorageOrderPass(x, scan.moments.mean, g.median, &filter));
+              internal::StorageOrderPass(x, scan.moments.mean, g.median, &filter, lags));
           break;
         case kRows:
-          benchmark::DoNotOptimize(internal::RowCorrelations(x, rows, cols));
+          // A uniform target: on normal scores, as in the battery.
+          benchmark::DoNotOptimize(internal::RowCorrelations(x, rows, cols, &dist));
           break;
         case kDupRows:
           benchmark::DoNotOptimize(

@@ -219,6 +219,8 @@ GofSummary summarize_gof(const GofInput& in) {
   g.max = in.sorted.back();
   g.u_min = in.cdf.front();
   g.s_max = in.sf.back();
+  g.u_max = in.cdf.back();
+  g.s_min = in.sf.front();
   const size_t mid = n / 2;
   g.median = n % 2 ? in.sorted[mid] : 0.5 * (in.sorted[mid] + in.sorted[mid - 1]);
   g.tie_probability = tie_probability(in.sorted);

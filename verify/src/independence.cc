@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "initcheck/error.h"
+#include "initcheck/verify/distributions.h"
 #include "initcheck/verify/moments.h"
 #include "pipeline.h"
 
@@ -48,10 +49,10 @@ TestResult serial_impl(std::span<const T> x, int64_t lag) {
 
 template <typename T>
 RowCorrelationTests rows_impl(std::span<const T> x, int64_t rows,
-                              int64_t cols) {
+                              int64_t cols, const Distribution* marginal) {
   check_shape(x.size(), rows, cols, "row_correlation_tests");
   internal::RowCorrelation rc =
-      internal::RowCorrelations(ValuesOf(x), rows, cols);
+      internal::RowCorrelations(ValuesOf(x), rows, cols, marginal);
   return {std::move(rc.mean), std::move(rc.max_abs)};
 }
 
@@ -105,6 +106,55 @@ TestResult runs_impl(std::span<const T> x, double median) {
 
 }  // namespace
 
+std::vector<int64_t> correlation_lags(int64_t n,
+                                      std::span<const int64_t> extra) {
+  std::vector<int64_t> lags;
+  for (int64_t k = 1; k <= 64; ++k) lags.push_back(k);
+  for (int64_t k = 128; k <= 4096; k *= 2) lags.push_back(k);
+  for (int64_t k : extra) lags.push_back(k);
+  std::sort(lags.begin(), lags.end());
+  lags.erase(std::unique(lags.begin(), lags.end()), lags.end());
+  std::vector<int64_t> out;
+  for (int64_t k : lags) {
+    if (k >= 1 && 2 * k <= n) out.push_back(k);
+  }
+  return out;
+}
+
+// The battery's engine (order_tests.cc): one blockwise pass, no copy.
+std::vector<double> autocorrelations(std::span<const double> x,
+                                     std::span<const int64_t> lags) {
+  for (int64_t k : lags) {
+    if (k < 1) throw Error("autocorrelations: lags must be >= 1");
+  }
+  std::vector<double> r(lags.size(), kNaN);
+  if (x.size() < 2) return r;
+  const internal::Values v = ValuesOf(x);
+  const internal::ValueScan scan = internal::ScanValues(v);
+  if (scan.n_nan + scan.n_inf > 0) return r;
+  return internal::Autocorrelations(v, lags, scan.moments.mean);
+}
+
+TestResult lag_correlation_test(std::span<const double> x,
+                                std::span<const int64_t> lags) {
+  const int64_t n = static_cast<int64_t>(x.size());
+  if (lags.empty() || n < 4) return internal::LagCorrelationResult({}, lags, n);
+  const internal::Values v = ValuesOf(x);
+  const internal::ValueScan scan = internal::ScanValues(v);
+  if (scan.n_nan + scan.n_inf > 0) {
+    TestResult r;
+    r.name = "serial_correlation";
+    r.n = n;
+    r.p_value = 0.0;
+    r.note = scan.n_nan > 0
+                 ? format("%lld NaN values", static_cast<long long>(scan.n_nan))
+                 : "non-finite values";
+    return r;
+  }
+  return internal::LagCorrelationResult(
+      internal::Autocorrelations(v, lags, scan.moments.mean), lags, n);
+}
+
 TestResult serial_correlation_test(std::span<const double> x, int64_t lag) {
   return serial_impl(x, lag);
 }
@@ -113,12 +163,14 @@ TestResult serial_correlation_test(std::span<const float> x, int64_t lag) {
 }
 
 RowCorrelationTests row_correlation_tests(std::span<const double> x,
-                                          int64_t rows, int64_t cols) {
-  return rows_impl(x, rows, cols);
+                                          int64_t rows, int64_t cols,
+                                          const Distribution* marginal) {
+  return rows_impl(x, rows, cols, marginal);
 }
 RowCorrelationTests row_correlation_tests(std::span<const float> x,
-                                          int64_t rows, int64_t cols) {
-  return rows_impl(x, rows, cols);
+                                          int64_t rows, int64_t cols,
+                                          const Distribution* marginal) {
+  return rows_impl(x, rows, cols, marginal);
 }
 
 TestResult duplicate_rows_test(std::span<const double> x, int64_t rows,

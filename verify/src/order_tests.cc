@@ -1,6 +1,7 @@
 // The battery's storage-order tests (pipeline.h, step 4): serial correlation,
 // runs, row correlations, and exact counts of equal rows and windows.
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/distributions/students_t.hpp>
@@ -13,6 +14,7 @@
 #include "initcheck/error.h"
 #include "initcheck/verify/moments.h"
 #include "kernels.h"
+#include "lag_kernel.h"
 #include "parallel_blocks.h"
 #include "pipeline.h"
 
@@ -233,55 +235,279 @@ TestResult SerialCorrelation(const Values& v, int64_t lag, double mean,
   return SerialResult(num, den, n, lag);
 }
 
+// ------------------------------------------- multi-lag autocorrelation
+
+namespace {
+
+// Lags up to kMaxBuffered are products within one task's float32 buffer of
+// centred values (the task's kTask values and the look-ahead after them);
+// longer ones (axis strides and row lengths of large tensors, a few at most)
+// read their partner values from the tensor.
+constexpr int64_t kDenseLags = 64;
+constexpr int64_t kMaxBuffered = 4096;
+
+struct LagPlan {
+  bool dense = false;
+  std::vector<size_t> mid, far;  // indices into lags
+  size_t look = 0;               // look-ahead values held after a task
+};
+
+LagPlan PlanLags(std::span<const int64_t> lags) {
+  LagPlan p;
+  int64_t max_mid = 0;
+  for (size_t j = 0; j < lags.size(); ++j) {
+    if (lags[j] < 1) throw Error("autocorrelations: lags must be >= 1");
+    if (lags[j] <= kDenseLags) {
+      p.dense = true;
+    } else if (lags[j] <= kMaxBuffered) {
+      p.mid.push_back(j);
+      max_mid = std::max(max_mid, lags[j]);
+    } else {
+      p.far.push_back(j);
+    }
+  }
+  p.look = static_cast<size_t>(std::max<int64_t>(max_mid, p.dense ? kDenseLags : 0));
+  return p;
+}
+
+// One task's lag sums: in double within the task (each kernel call sums
+// kBlock products in float32: error ~2^-24 kBlock relative to the block's
+// scale, 1e-4 of the statistic's own sd), tasks added in index order in
+// long double.
+struct LagPart {
+  std::array<double, kDenseLags> dense{};
+  std::vector<double> mid, far;
+};
+
+// Values [b0, end) of v in blocks of kBlock: on_block(x, b, m) sees each
+// block as doubles (for the pass's other statistics); the centred float32
+// copy and the look-ahead feed the lag sums of `plan`.
+template <class F>
+void LagTask(const Values& v, size_t b0, size_t end, double mean,
+             std::span<const int64_t> lags, const LagPlan& plan, LagPart* part,
+             F&& on_block) {
+  const size_t n = v.n;
+  const bool lagged = plan.dense || !plan.mid.empty() || !plan.far.empty();
+  std::vector<double>& x = Scratch<double, 0>(kBlock);
+  std::vector<double>& y = Scratch<double, 2>(lagged ? kBlock : 0);
+  std::vector<float>& w = Scratch<float, 4>(
+      lagged ? kTask + plan.look + static_cast<size_t>(kDenseLags) : 0);
+  part->mid.assign(plan.mid.size(), 0.0);
+  part->far.assign(plan.far.size(), 0.0);
+  for (size_t b = b0; b < end; b += kBlock) {
+    const size_t m = std::min(kBlock, end - b);
+    v.Read(b, m, x.data());
+    on_block(x.data(), b, m);
+    if (!lagged) continue;
+    float* wb = w.data() + (b - b0);
+    for (size_t j = 0; j < m; ++j) wb[j] = static_cast<float>(x[j] - mean);
+    for (size_t q = 0; q < plan.far.size(); ++q) {
+      const size_t k = static_cast<size_t>(lags[plan.far[q]]);
+      if (b + k >= n) continue;
+      const size_t mm = std::min(m, n - b - k);
+      v.Read(b + k, mm, y.data());
+      double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      size_t i = 0;
+      for (; i + 8 <= mm; i += 8) {
+        for (size_t t = 0; t < 8; ++t)
+          acc[t] += (x[i + t] - mean) * (y[i + t] - mean);
+      }
+      for (size_t t = 0; i < mm; ++i, ++t) acc[t] += (x[i] - mean) * (y[i] - mean);
+      part->far[q] += ((acc[0] + acc[1]) + (acc[2] + acc[3])) +
+                      ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    }
+  }
+  if (!lagged || (!plan.dense && plan.mid.empty())) return;
+  // The look-ahead (values after the task, zero beyond n: their products
+  // vanish), then the buffered lags block by block.
+  const size_t len = end - b0;
+  const size_t have = std::min(plan.look, n - end);
+  for (size_t j = 0; j < have; j += kBlock) {
+    const size_t m = std::min(kBlock, have - j);
+    v.Read(end + j, m, x.data());
+    float* wb = w.data() + len + j;
+    for (size_t i = 0; i < m; ++i) wb[i] = static_cast<float>(x[i] - mean);
+  }
+  std::fill(w.data() + len + have,
+            w.data() + len + plan.look + static_cast<size_t>(kDenseLags), 0.0f);
+  float acc[kDenseLags];
+  for (size_t o = 0; o < len; o += kBlock) {
+    const size_t m = std::min(kBlock, len - o);
+    if (plan.dense) {
+      std::fill(acc, acc + kDenseLags, 0.0f);
+      AccumulateDenseLags(w.data() + o, m, acc);
+      for (size_t k = 0; k < static_cast<size_t>(kDenseLags); ++k)
+        part->dense[k] += acc[k];
+    }
+    for (size_t q = 0; q < plan.mid.size(); ++q) {
+      const size_t k = static_cast<size_t>(lags[plan.mid[q]]);
+      part->mid[q] += DotF32(w.data() + o, w.data() + o + k, m);
+    }
+  }
+}
+
+// r_k from the tasks' parts and the sum of squares `den`.
+std::vector<double> LagRatios(const std::vector<LagPart>& parts,
+                              std::span<const int64_t> lags,
+                              const LagPlan& plan, long double den) {
+  std::vector<double> r(lags.size(), kNaN);
+  const double dd = static_cast<double>(den);
+  if (!(dd > 0) || !std::isfinite(dd)) return r;
+  std::array<long double, kDenseLags> dense{};
+  std::vector<long double> mid(plan.mid.size(), 0.0L), far(plan.far.size(), 0.0L);
+  for (const LagPart& p : parts) {
+    for (size_t k = 0; k < dense.size(); ++k) dense[k] += p.dense[k];
+    for (size_t q = 0; q < mid.size(); ++q) mid[q] += p.mid[q];
+    for (size_t q = 0; q < far.size(); ++q) far[q] += p.far[q];
+  }
+  for (size_t j = 0; j < lags.size(); ++j) {
+    if (lags[j] <= kDenseLags)
+      r[j] = static_cast<double>(dense[static_cast<size_t>(lags[j] - 1)]) / dd;
+  }
+  for (size_t q = 0; q < mid.size(); ++q) r[plan.mid[q]] = static_cast<double>(mid[q]) / dd;
+  for (size_t q = 0; q < far.size(); ++q) r[plan.far[q]] = static_cast<double>(far[q]) / dd;
+  return r;
+}
+
+}  // namespace
+
+std::vector<double> Autocorrelations(const Values& v,
+                                     std::span<const int64_t> lags,
+                                     double mean) {
+  const LagPlan plan = PlanLags(lags);
+  if (v.n < 2) return std::vector<double>(lags.size(), kNaN);
+  const size_t tasks = TaskCount(v.n);
+  std::vector<LagPart> parts(tasks);
+  std::vector<long double> den(tasks, 0.0L);
+  ParallelTasks(tasks, [&](size_t t) {
+    const size_t end = std::min(v.n, (t + 1) * kTask);
+    LagTask(v, t * kTask, end, mean, lags, plan, &parts[t],
+            [&](const double* x, size_t, size_t m) {
+              den[t] += CenteredSquares(x, mean, m);
+            });
+  });
+  long double d = 0;
+  for (long double p : den) d += p;
+  return LagRatios(parts, lags, plan, d);
+}
+
+TestResult LagCorrelationResult(const std::vector<double>& rk,
+                                std::span<const int64_t> lags, int64_t n) {
+  TestResult r;
+  r.name = "serial_correlation";
+  r.n = n;
+  if (lags.empty() || n < 4) {
+    r.reliable = false;
+    r.note = "too few values";
+    return r;
+  }
+  if (std::isnan(rk.front())) {
+    r.p_value = 0.0;
+    r.note = "constant sequence";
+    return r;
+  }
+  const double dn = static_cast<double>(n);
+  double worst_z = 0, worst_r = 0;
+  int64_t worst_lag = lags.front();
+  for (size_t j = 0; j < lags.size(); ++j) {
+    // z_k = (r_k - E r_k) / sd, E r_k = -(n-k)/(n(n-1)), sd = sqrt(n-k)/n
+    // (independence.h).
+    const double k = static_cast<double>(lags[j]);
+    const double expected = -(dn - k) / (dn * (dn - 1));
+    const double se = std::sqrt(dn - k) / dn;
+    const double z = (rk[j] - expected) / se;
+    if (std::fabs(z) > std::fabs(worst_z)) {
+      worst_z = z;
+      worst_r = rk[j];
+      worst_lag = lags[j];
+    }
+  }
+  // Bonferroni over the L lags: p = min(1, L 2 Q(max |z_k|)).
+  const double count = static_cast<double>(lags.size());
+  r.statistic = worst_z;
+  r.p_value = std::min(1.0, count * two_sided_normal_pvalue(worst_z));
+  r.reliable = n >= 1000;
+  r.details = {{"lags", count},
+               {"worst_lag", static_cast<double>(worst_lag)},
+               {"r", worst_r},
+               {"se", std::sqrt(dn - static_cast<double>(worst_lag)) / dn},
+               {"lag1_r", lags.front() == 1 ? rk.front() : kNaN}};
+  r.note = format(
+      "largest autocorrelation at lag %lld: %.3g (z=%.3g; %lld lags, "
+      "Bonferroni)",
+      static_cast<long long>(worst_lag), worst_r, worst_z,
+      static_cast<long long>(lags.size()));
+  return r;
+}
+
 OrderPass StorageOrderPass(const Values& v, double mean, double median,
-                           const TieFilter* filter) {
+                           const TieFilter* filter,
+                           std::span<const int64_t> lags) {
   OrderPass out;
   const size_t n = v.n;
   const size_t tasks = TaskCount(n);
   struct Part {
-    long double num = 0, den = 0;
+    long double den = 0;
     RunsPart runs;
+    LagPart lags;
   };
   std::vector<Part> parts(tasks);
   const bool bits = filter != nullptr && filter->k > 0;
   if (bits) out.tied.assign((n + 63) / 64, 0);
+  const LagPlan plan = PlanLags(lags);
   ParallelTasks(tasks, [&](size_t t) {
-    std::vector<double>& x = Scratch<double, 0>(kBlock + 1);
     std::vector<uint64_t>& above = Scratch<uint64_t, 1>(kBlock / 64 + 1);
     Part& p = parts[t];
     const size_t end = std::min(n, (t + 1) * kTask);
-    for (size_t b = t * kTask; b < end; b += kBlock) {
-      const size_t m = std::min(kBlock, end - b);
-      v.Read(b, std::min(m + 1, n - b), x.data());
-      SerialBlock(x.data(), b, m, 1, n, mean, &p.num, &p.den);
-      p.runs.Append(RunsOfBlock(x.data(), m, median, above));
-      if (bits)
-        TieFilterBits(x.data(), m, filter->bitmap.data(), filter->k,
-                      out.tied.data() + b / 64);
-    }
+    LagTask(v, t * kTask, end, mean, lags, plan, &p.lags,
+            [&](const double* x, size_t b, size_t m) {
+              p.den += CenteredSquares(x, mean, m);
+              p.runs.Append(RunsOfBlock(x, m, median, above));
+              if (bits)
+                TieFilterBits(x, m, filter->bitmap.data(), filter->k,
+                              out.tied.data() + b / 64);
+            });
   });
-  long double num = 0, den = 0;
+  long double den = 0;
   RunsPart runs;
-  for (const Part& p : parts) {
-    num += p.num;
+  std::vector<LagPart> lag_parts;
+  lag_parts.reserve(tasks);
+  for (Part& p : parts) {
     den += p.den;
     runs.Append(p.runs);
+    lag_parts.push_back(std::move(p.lags));
   }
-  if (n < 4) {
-    out.serial.name = "serial_correlation";
-    out.serial.n = static_cast<int64_t>(n);
-    out.serial.reliable = false;
-    out.serial.note = "too few values";
-  } else {
-    out.serial = SerialResult(num, den, static_cast<int64_t>(n), 1);
-  }
+  out.serial = LagCorrelationResult(LagRatios(lag_parts, lags, plan, den), lags,
+                                    static_cast<int64_t>(n));
   out.runs = {runs.above, runs.below, runs.runs};
   return out;
 }
 
+void NormalScores(const Distribution& f, double* x, size_t m) {
+  // |z| <= 5.45: a value exactly at a bound (a float uniform hits one with
+  // probability 2^-24 per value) stays a plausible normal value.
+  constexpr double kEps = 0x1p-26;
+  for (size_t i = 0; i < m; ++i) {
+    const double u = f.cdf(x[i]);
+    x[i] = u <= 0.5 ? normal_quantile(std::max(u, kEps))
+                    : normal_isf(std::max(f.sf(x[i]), kEps));
+  }
+}
+
 // ------------------------------------------------------ row correlations
 
-RowCorrelation RowCorrelations(const Values& v, int64_t rows, int64_t cols) {
+RowCorrelation RowCorrelations(const Values& values, int64_t rows, int64_t cols,
+                               const Distribution* marginal) {
+  // Reads as Values::Read, on normal scores when a marginal is given.
+  struct Reader {
+    const Values& v;
+    const Distribution* f;
+    size_t n;
+    void Read(size_t i, size_t m, double* out) const {
+      v.Read(i, m, out);
+      if (f) NormalScores(*f, out, m);
+    }
+  } v{values, marginal, values.n};
   RowCorrelation out;
   out.mean.name = "row_correlation_mean";
   out.max_abs.name = "row_correlation_max";

@@ -803,8 +803,14 @@ void SummarizeHistogram(const SortedValues& sv, const Distribution& t,
     if (fill == 0) return;
     GofBlockInto(bu.data(), bs.data(), fill, block_start, n, bins,
                  &(*parts)[static_cast<size_t>(block_start) / kTask]);
-    if (block_start == 0) out->u_min = bu[0];
-    if (block_start + static_cast<int64_t>(fill) == n) out->s_max = bs[fill - 1];
+    if (block_start == 0) {
+      out->u_min = bu[0];
+      out->s_min = bs[0];
+    }
+    if (block_start + static_cast<int64_t>(fill) == n) {
+      out->s_max = bs[fill - 1];
+      out->u_max = bu[fill - 1];
+    }
     block_start += static_cast<int64_t>(fill);
     fill = 0;
   };
@@ -980,8 +986,14 @@ GofSummary SummarizeSorted(const SortedValues& sv, const Distribution& t,
         }
         GofBlockInto(u.data(), s.data(), m, static_cast<int64_t>(bl),
                      static_cast<int64_t>(n), bins, &parts[task]);
-        if (bl == 0) out.u_min = u[0];
-        if (bl + m == n) out.s_max = s[m - 1];
+        if (bl == 0) {
+          out.u_min = u[0];
+          out.s_min = s[0];
+        }
+        if (bl + m == n) {
+          out.s_max = s[m - 1];
+          out.u_max = u[m - 1];
+        }
       }
     });
     // Ties: adjacent equal values of the sorted copy (pairs (i, i+1) of

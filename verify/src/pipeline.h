@@ -30,6 +30,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <span>
 #include <vector>
 
 #include "initcheck/dtype.h"
@@ -78,6 +80,12 @@ struct Values {
   // out[c * len + j] = value idx[c] + j, for c < k, j < len.
   void Gather(const size_t* idx, size_t k, size_t len, double* out) const;
 };
+
+// rounding.h's count_off_grid and narrower_source_dtype on a tensor in its
+// storage format (blockwise; the detection stops at the first value off a
+// candidate grid).
+int64_t CountOffGrid(const Values& v, ValueGrid grid);
+std::optional<DType> NarrowerSourceDtype(const Values& v, DType storage);
 
 // 1. Finite check and moments (over the finite values).
 struct ValueScan {
@@ -173,15 +181,36 @@ uint64_t TiedPairsF64(const double* x, size_t n);
 struct RunsCount {
   int64_t above = 0, below = 0, runs = 0;
 };
-// One pass in storage order: the lag-1 serial correlation about `mean`,
-// the runs about `median`, and (with a filter) each value's filter bit.
+// One pass in storage order: the multi-lag autocorrelation test over
+// `lags` about `mean` ("serial_correlation", independence.h
+// lag_correlation_test), the runs about `median`, and (with a filter) each
+// value's filter bit.
 struct OrderPass {
   TestResult serial;
   RunsCount runs;
   std::vector<uint64_t> tied;  // bit i: value i passes the tie filter
 };
 OrderPass StorageOrderPass(const Values& v, double mean, double median,
-                           const TieFilter* filter);
+                           const TieFilter* filter,
+                           std::span<const int64_t> lags);
+
+// The autocorrelations r_k = sum_{i<n-k} (x_i - mean)(x_{i+k} - mean) /
+// sum_i (x_i - mean)^2 of finite values for each lag (>= 1), blockwise in
+// storage order (no copy of the tensor): per task of kTask values, the
+// centred values and the lags' look-ahead are held in float32 (lag_kernel.h);
+// lags 1..64 in one kernel vectorized over the lag, lags up to 4096 as dot
+// products in that buffer, longer lags read from the tensor. NaN for every
+// lag when the sum of squares is 0.
+std::vector<double> Autocorrelations(const Values& v,
+                                     std::span<const int64_t> lags,
+                                     double mean);
+// lag_correlation_test's result from the r_k of n values.
+TestResult LagCorrelationResult(const std::vector<double>& rk,
+                                std::span<const int64_t> lags, int64_t n);
+
+// Normal scores Phi^-1(F(x)) in place, F the target's cdf clamped to
+// [2^-26, 1 - 2^-26] (independence.h, row_correlation_tests).
+void NormalScores(const Distribution& f, double* x, size_t m);
 RunsCount CountRuns(const Values& v, double threshold);
 TestResult RunsResult(const RunsCount& c, size_t n, double median);
 
@@ -191,7 +220,9 @@ TestResult SerialCorrelation(const Values& v, int64_t lag, double mean,
 struct RowCorrelation {
   TestResult mean, max_abs;
 };
-RowCorrelation RowCorrelations(const Values& v, int64_t rows, int64_t cols);
+// Given `marginal` (a non-normal target), on the values' normal scores.
+RowCorrelation RowCorrelations(const Values& v, int64_t rows, int64_t cols,
+                               const Distribution* marginal = nullptr);
 
 // Exact counts of equal items: windows of w consecutive values (stride 1)
 // or rows (stride = length = cols). Classes of exactly equal items are

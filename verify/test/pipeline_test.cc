@@ -256,7 +256,7 @@ TEST(Pipeline, ExactDuplicateCountsMatchBruteForce) {
     const internal::SortedValues s = internal::SortedValues::Make(v);
     internal::TieFilter filter;
     const GofSummary gs = internal::SummarizeSorted(s, Uniform(-0.5, 0.5), ValueGrid::kFloat32, &filter);
-    const internal::OrderPass pass = internal::StorageOrderPass(v, 0, gs.median, &filter);
+    const internal::OrderPass pass = internal::StorageOrderPass(v, 0, gs.median, &filter, {});
     for (int w : {2, 3, 5}) {
       const Naive ref = NaiveEqual(x, 1, static_cast<size_t>(w), n - w + 1);
       EXPECT_EQ(internal::CountEqualWindows(v, w, nullptr, &pass.tied).pairs, ref.pairs) << w;

@@ -93,6 +93,9 @@ struct GofSummary {
   std::string target;
   double min = kNaN, max = kNaN;      // sorted.front(), sorted.back()
   double u_min = kNaN, s_max = kNaN;  // cdf.front(), sf.back()
+  double u_max = kNaN, s_min = kNaN;  // cdf.back(), sf.front() (the PIT range
+                                      // F(max) - F(min) of extremes_test, from
+                                      // whichever tail keeps it accurate)
   double median = kNaN;               // sorted[n/2] (mean of the middle two)
   double tie_probability = 0;         // tie_probability(sorted)
   // KS: D+ = max (i+1)/n - u_i, D- = max u_i - i/n, first indices.
