@@ -2,16 +2,18 @@
 #include "initcheck/propagation/simulate.h"
 
 #include <Eigen/Core>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
+#include <tbb/task_arena.h>
+
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
-#include <exception>
 #include <limits>
 #include <mutex>
 #include <numeric>
 #include <string>
-#include <thread>
 
 #include "initcheck/error.h"
 #include "initcheck/fill.h"
@@ -322,28 +324,22 @@ SimulationResult simulate(const SimulationConfig& c) {
     done += units;
     c.progress(done, work);
   };
-  std::atomic<int> next{0};
-  std::exception_ptr error;
-  auto worker = [&] {
-    Runner runner(c, store, tick);
-    while (true) {
-      const int k = next.fetch_add(1);
-      if (k >= c.seeds) return;
-      try {
-        runner.Run(k, result.runs[static_cast<size_t>(k)]);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mu);
-        if (!error) error = std::current_exception();
-        next.store(c.seeds);
-        return;
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
-  if (error) std::rethrow_exception(error);
+  // One task per network (grain 1, simple_partitioner: the split of seeds into
+  // tasks is fixed), each writing only its own slot of result.runs; nothing is
+  // reduced across networks here, so the result is the same for any thread
+  // count. The arena caps the threads at --threads.
+  tbb::task_arena arena(threads);
+  arena.execute([&] {
+    tbb::parallel_for(
+        tbb::blocked_range<int>(0, c.seeds, 1),
+        [&](const tbb::blocked_range<int>& range) {
+          Runner runner(c, store, tick);
+          for (int k = range.begin(); k < range.end(); ++k) {
+            runner.Run(k, result.runs[static_cast<size_t>(k)]);
+          }
+        },
+        tbb::simple_partitioner());
+  });
   result.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return result;

@@ -21,9 +21,10 @@
 // the network (a random read-out, so that the gradient-independence
 // assumption of mean-field theory holds in the limit; Yang 2019).
 //
-// Determinism: networks are computed independently, each on one thread with
-// Eigen's own threading off and sums in a fixed order, and stored by seed
-// index; so the result does not depend on `threads`.
+// Determinism: networks are computed independently, each by one oneTBB task
+// (a task_arena of `threads` workers, grain 1) with Eigen's own threading off
+// and sums in a fixed order, and stored by seed index; so the result does not
+// depend on `threads`.
 //
 // Overflow / underflow: when a network's figure passes 1e300 (or is not
 // finite) the layer is marked kExploded and the pass stops (later layers
