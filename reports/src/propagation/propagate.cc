@@ -266,6 +266,7 @@ PropagationReport propagate(const PropagationConfig& cfg) {
     R.weight_grad = seed_mean(&SeedLayer::weight_grad);
     R.saturated = seed_mean(&SeedLayer::saturated);
     R.dead = seed_mean(&SeedLayer::dead);
+    R.inactive = seed_mean(&SeedLayer::inactive);
     R.post_mean_theory = T ? T->post_mean : kNaN;
     R.post_second_theory = T ? T->post_second : kNaN;
     R.weight_grad_theory = T ? T->weight_grad : kNaN;

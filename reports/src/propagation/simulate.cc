@@ -91,6 +91,7 @@ class Runner {
     out.layers.assign(static_cast<size_t>(L), SeedLayer{});
     const Activation& phi = c_.activation;
     const bool relu = phi.kind() == ActivationKind::kRelu;
+    const bool rectifier = relu || phi.kind() == ActivationKind::kLeakyRelu;
     const bool saturating = phi.saturating();
 
     const Tensor x = fill(normal1_, Shape2(B, n), DType::kF64, {seed, kInputStream, 1});
@@ -130,7 +131,7 @@ class Runner {
           E.forward = E.forward_single = std::numeric_limits<double>::infinity();
           E.backward = E.backward_single = kNaN;
           E.unit_mean = E.post_mean = E.post_second = E.weight_grad = kNaN;
-          E.saturated = E.dead = kNaN;
+          E.saturated = E.dead = E.inactive = kNaN;
           E.distinct_units = E.distinct_gradients = -1;
           E.forward_status = LayerStatus::kExploded;
           E.backward_status = LayerStatus::kMissing;
@@ -162,6 +163,13 @@ class Runner {
         const double* p = d.data();
         for (int64_t i = 0; i < n * B; ++i) cnt += std::fabs(p[i]) < kSaturationThreshold;
         S.saturated = static_cast<double>(cnt) / static_cast<double>(n * B);
+      }
+      S.inactive = kNaN;
+      if (rectifier) {
+        int64_t cnt = 0;
+        const double* p = z.data();
+        for (int64_t i = 0; i < n * B; ++i) cnt += p[i] <= 0.0;
+        S.inactive = static_cast<double>(cnt) / static_cast<double>(n * B);
       }
       S.dead = kNaN;
       if (relu) {

@@ -131,6 +131,7 @@ struct LayerReport {
   double weight_grad = 0, weight_grad_theory = 0;
   double saturated = 0, saturated_theory = 0;  // NaN unless phi saturates
   double dead = 0;                              // NaN unless relu
+  double inactive = 0;                          // NaN unless relu / leaky_relu
   int64_t distinct_units = 0;      // minimum over seeds
   int64_t distinct_gradients = 0;  // minimum over seeds
   // Finite width: sd over seeds of log q_hat for input 0, and its delta-method

@@ -90,6 +90,9 @@ struct SeedLayer {
                                // (NaN unless phi saturates)
   double dead = 0;             // fraction of units with phi(z) = 0 for every
                                // input in the batch (NaN unless relu)
+  double inactive = 0;         // fraction of (unit, input) with z <= 0, the
+                               // zero-derivative side of relu (NaN unless relu
+                               // or leaky_relu)
   bool weight_grad_zero = false;  // dL_b/dW^l is exactly 0 for every input b
                                   // (delta^l = 0 or h^{l-1} = 0 exactly)
   int64_t distinct_units = 0;  // distinct rows of z^l over the batch
