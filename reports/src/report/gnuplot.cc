@@ -234,7 +234,7 @@ Script build(const Figure& f, const std::string& data_file, const std::string& s
   if (!f.legend.empty()) {
     size_t longest = 0;
     for (const LegendEntry& e : f.legend) longest = std::max(longest, Utf8Length(e.title));
-    const double col_w = 62.0 + 7.4 * static_cast<double>(longest);  // sample + text, font 12
+    const double col_w = 60.0 + 7.3 * static_cast<double>(longest);  // sample + text, font 12
     legend_cols = std::clamp(static_cast<int>((f.width - 20.0) / col_w), 1, legend_cols);
   }
   const int legend_rows =
@@ -313,41 +313,50 @@ Script build(const Figure& f, const std::string& data_file, const std::string& s
     if (plot.empty()) plot = "NaN notitle";
     g += "plot " + plot + "\n";
   }
-  // Legend strip: entries drawn as out-of-range functions so that only their
-  // key samples show.
+  // Legend strip, drawn by hand (samples as arrows, points and rectangles,
+  // text as labels at screen coordinates) so that its layout is exactly the
+  // one the strip was sized for.
   if (!f.legend.empty()) {
     g += "unset title\nunset label\nunset arrow\nunset object\nunset logscale\nunset grid\n";
-    g += "unset border\nunset tics\nunset xlabel\nunset ylabel\n";
+    g += "unset border\nunset tics\nunset xlabel\nunset ylabel\nunset key\n";
     g += "set xrange [0:1]\nset yrange [0:1]\n";
-    g += fmt::format("set lmargin at screen 0.01\nset rmargin at screen 0.99\n"
-                     "set tmargin at screen {}\nset bmargin at screen 0.0\n",
-                     Num(legend_h / H));
-    g += fmt::format(
-        "set key at screen 0.5, screen {} center top horizontal maxcols {} maxrows {} "
-        "reverse Left noenhanced samplen 3 spacing 1.15 width 1 font \",12\"\n",
-        Num((legend_h - 4) / H), legend_cols, legend_rows);
-    std::string plot;
-    for (const LegendEntry& e : f.legend) {
-      plot += fmt::format("{}2 {} title {}", plot.empty() ? "" : ", \\\n  ",
-                          With(e.kind == Kind::kErrorBars ? Kind::kPoints : e.kind, e.look,
-                               2.0, 1.0, e.alpha),
-                          Quote(e.title));
-    }
-    // filledcurves of a constant function fills down to the axis: use
-    // "above y1" so that nothing is drawn inside [0, 1].
-    std::string fixed;
-    size_t pos = 0;
-    const std::string needle = "with filledcurves";
-    while (true) {
-      const size_t k = plot.find(needle, pos);
-      if (k == std::string::npos) {
-        fixed += plot.substr(pos);
-        break;
+    g += "set lmargin at screen 0.0\nset rmargin at screen 1.0\n";
+    g += fmt::format("set tmargin at screen {}\nset bmargin at screen 0.0\n", Num(legend_h / H));
+    const double col_w = (W - 20.0) / legend_cols;
+    int obj = 1;
+    for (size_t i = 0; i < f.legend.size(); ++i) {
+      const LegendEntry& e = f.legend[i];
+      const int r = static_cast<int>(i) / legend_cols, c = static_cast<int>(i) % legend_cols;
+      const double x = 10.0 + c * col_w, y = legend_h - 14.0 - 21.0 * r;  // pixels from bottom
+      const double sx0 = (x + 4) / W, sx1 = (x + 40) / W, sxm = (x + 22) / W, sy = y / H;
+      switch (e.kind) {
+        case Kind::kBand:
+          g += fmt::format(
+              "set object {} rect from screen {}, screen {} to screen {}, screen {} fc rgb \"{}\" "
+              "fs transparent solid {} noborder front\n",
+              obj++, Num(sx0), Num((y - 6) / H), Num(sx1), Num((y + 6) / H), e.look.color,
+              Num(std::max(e.alpha, 0.25)));
+          break;
+        case Kind::kPoints:
+        case Kind::kErrorBars:
+          g += fmt::format("set label \"\" at screen {}, screen {} point pt {} ps 1.1 lc rgb \"{}\" front\n",
+                           Num(sxm), Num(sy), e.look.point, e.look.color);
+          break;
+        case Kind::kLinePoints:
+          g += fmt::format("set arrow from screen {}, screen {} to screen {}, screen {} nohead {} front\n",
+                           Num(sx0), Num(sy), Num(sx1), Num(sy), LineSpec(e.look, 2.0));
+          g += fmt::format("set label \"\" at screen {}, screen {} point pt {} ps 1.1 lc rgb \"{}\" front\n",
+                           Num(sxm), Num(sy), e.look.point, e.look.color);
+          break;
+        default:
+          g += fmt::format("set arrow from screen {}, screen {} to screen {}, screen {} nohead {} front\n",
+                           Num(sx0), Num(sy), Num(sx1), Num(sy), LineSpec(e.look, 2.0));
+          break;
       }
-      fixed += plot.substr(pos, k - pos) + needle + " above y=5";
-      pos = k + needle.size();
+      g += fmt::format("set label {} at screen {}, screen {} left noenhanced font \",12\" front\n",
+                       Quote(e.title), Num((x + 48) / W), Num(sy));
     }
-    g += "plot " + fixed + "\n";
+    g += "plot NaN notitle\n";
   }
   g += "unset multiplot\n";
   return out;
