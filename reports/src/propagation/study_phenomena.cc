@@ -417,12 +417,12 @@ Json Residual(const StudyOptions& o) {
   const std::vector<Variant> variants = {
       {"unscaled", "He in both layers of every block", "kaiming_normal(nonlinearity=relu)",
        [](int, int64_t) { return std::string("kaiming_normal(nonlinearity=relu)"); }},
-      {"gpt2", "output projection W2 scaled by 1/sqrt(2L) (GPT-2)",
+      {"gpt2", "output projection W₂ scaled by 1/√(2L) (GPT-2)",
        "kaiming_normal(nonlinearity=relu)",
        [](int L, int64_t nn) {
          return "normal(mean=0, std=" + Fmt(std::sqrt(2.0 / double(nn)) / std::sqrt(2.0 * L)) + ")";
        }},
-      {"zero_last", "W2 = 0 (Fixup, SkipInit)", "kaiming_normal(nonlinearity=relu)",
+      {"zero_last", "W₂ = 0 (Fixup, SkipInit)", "kaiming_normal(nonlinearity=relu)",
        [](int, int64_t) { return std::string("zeros"); }},
   };
   // One network: per-block forward and backward mean squares (x_0 .. x_L).

@@ -379,11 +379,11 @@ std::string SymmetrySection(Ctx& c) {
   md += c.Figure(f, "symmetry", "test loss and spread of hidden units during SGD from zero, "
                                 "constant and random init");
   md += fmt::format(
-      "*Experiment:* a {}-input MLP with {} hidden layers of {} units ({}), the same "
-      "initializer in every layer, trained with {} (learning rate {}, momentum {}) for {} "
-      "steps of {} examples on a synthetic regression task ({}); {} runs per initializer "
-      "(seeds {}). The spread is {}. The arithmetic computes every unit with the same "
-      "operations, so a tie between units is kept bit for bit.\n\n",
+      "*Experiment:* an MLP with {} inputs and {} hidden layers of {} units ({}), trained by "
+      "{} (learning rate {}, momentum {}) for {} steps of {} examples on a synthetic "
+      "regression task ({}); {} runs per initializer (seeds {}). The spread is {}. The "
+      "arithmetic computes every unit with the same operations, so a tie between units is "
+      "kept bit for bit.\n\n",
       st["input_dim"].get<int>(), st["hidden_layers"].get<int>(), st["width"].get<int>(),
       st["network"].get<std::string>(), st["optimizer"]["name"].get<std::string>(),
       G3(D(st["optimizer"]["learning_rate"])), G3(D(st["optimizer"]["momentum"])),
@@ -1192,9 +1192,7 @@ std::string ResidualSection(Ctx& c) {
     sweep.series.push_back(Band(sx, V(v["sweep"]["low"]), V(v["sweep"]["high"]), lk, 0.15));
     sweep.series.push_back(Line(sx, V(v["sweep"]["theory"]), lk));
     sweep.series.push_back(Points(sx, V(v["sweep"]["simulated"]), lk, 1, 0));
-    std::string label = v["label"];
-    if (v["name"] == "gpt2") label = "output projection W₂ scaled by 1/√(2L) (GPT-2)";
-    if (v["name"] == "zero_last") label = "W₂ = 0 (Fixup, SkipInit)";
+    const std::string label = v["label"];
     f.legend.push_back({label + fmt::format(": ×{} per block", G3(D(v["factor"]))),
                         Kind::kLinePoints, lk, 0.2});
     ++i;
@@ -1428,21 +1426,22 @@ std::string AgreementSection(Ctx& c) {
   std::string list;
   for (const J& p : grid["pairs"]) {
     if (p["verdict"]["pair"] != "not decidable") continue;
-    list += fmt::format("{}{} + {} ({}/{})", list.empty() ? "" : "; ", Short(p["scheme"]),
-                        p["activation"].get<std::string>(),
+    list += fmt::format("{}{} + {} ({}/{}, K = {})", list.empty() ? "" : "; ",
+                        Short(p["scheme"]), p["activation"].get<std::string>(),
                         p["verdict"]["agree"].get<int>() + p["verdict"]["disagree"].get<int>(),
-                        p["verdict"]["comparisons"].get<int>());
+                        p["verdict"]["comparisons"].get<int>(), p["seeds"].get<int>());
   }
   md += fmt::format(
-      "{} pairs have most comparisons undecided (decided/total in brackets): {}.\n\n",
+      "{} pairs have most comparisons undecided (decided/total and the number of networks K "
+      "in brackets): {}.\n\n",
       tot[2], list.empty() ? "none" : list);
-  md += "They are pairs whose networks fluctuate too much for the number of networks "
-        "simulated: ReLU-like activations at depth 50 (one network's qᴸ spreads by a "
-        "factor ~e, next section), unbounded and chaotic pairs whose fluctuations grow "
-        "with depth, and schemes without a theory (none here). *Not decidable* is not "
-        "*agrees*: the theory may well be right there — the section below shows that for "
-        "ReLU + He it is, in the mean — but these simulations cannot show it to a factor "
-        "1.5. The K per pair is capped by the time budget of `make report`.\n\n";
+  md += "*Not decidable* is not *agrees*: the theory may well be right there, but these "
+        "simulations cannot show it to a factor 1.5. What makes a pair undecidable is the "
+        "spread of q̂ from one network to the next, which grows with depth for ReLU-like "
+        "activations (one network's qᴸ is off by a factor ~e at depth 50, width 256: "
+        "[Beyond the mean](#beyond-the-mean-finite-width)) and in unbounded and chaotic "
+        "pairs. The number of networks K is capped by the time budget of `make report`: "
+        "orthogonal weights need a QR decomposition per layer and get the minimum K.\n\n";
   return md;
 }
 
@@ -1515,10 +1514,33 @@ std::string FiniteWidthSection(Ctx& c) {
       "| width n | sd of log q̂ᴸ: simulated · predicted | median/theory at L: simulated · predicted | mean/theory at L (± 2 SE) | depth where the predicted sd reaches 1 |\n"
       "|---:|---|---|---|---|\n{}\n",
       rows);
-  md += "The mean over networks agrees with theory within its own sampling error (± 2 SE "
-        "above): it is unbiased, but at small width it is a noisy estimate — its error "
-        "bars are wide because a few networks carry much of the mean. The median is what a "
-        "single network typically does, and it falls below theory as predicted.\n\n";
+  {
+    std::string inside, outside;
+    for (const J& w : j["widths"]) {
+      const double m = V(w["mean_over_theory"]["simulated"]).back();
+      const double se = V(w["mean_over_theory"]["se"]).back();
+      const double sd = V(w["log_sd"]["simulated"]).back();
+      const std::string n = std::to_string(w["width"].get<int>());
+      if (std::fabs(m - 1) <= 2 * se) {
+        inside += (inside.empty() ? "" : ", ") + n;
+      } else {
+        // The mean of a log-normal with sd s is carried by values near the
+        // upper z = s quantile: networks rarer than 1 in 1/Phi(-s).
+        const double rare = 1.0 / (0.5 * std::erfc(sd / std::sqrt(2.0)));
+        outside += fmt::format("{}n = {} (sd of log q̂ᴸ = {}: the mean is carried by networks "
+                               "rarer than ~1 in {}, which {} networks rarely contain, so "
+                               "both the mean and its SE come out low)",
+                               outside.empty() ? "" : "; ", n, G2(sd), G2(rare),
+                               st["networks"].get<int>());
+      }
+    }
+    md += fmt::format(
+        "The mean over networks is the quantity mean-field theory predicts exactly. It is "
+        "within ± 2 SE of theory at width {}{}. The median is what a single network "
+        "typically does, and it falls below theory as the log-normal prediction says.\n\n",
+        inside.empty() ? "none" : inside,
+        outside.empty() ? "" : "; not at " + outside);
+  }
   return md;
 }
 
