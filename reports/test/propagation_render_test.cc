@@ -48,10 +48,9 @@ TEST(PropagationRender, QuickProductsRenderDeterministically) {
   }
   ASSERT_EQ(a.front().path, "variance_propagation.md");
   const std::string& md = a.front().content;
-  for (const char* heading :
-       {"## Zero and constant init never break symmetry", "## Training, measured",
-        "## Residual networks", "## Theory against simulation, stated honestly",
-        "(commit `test`"}) {
+  for (const char* heading : {"## Zero and constant init never break symmetry",
+                              "## Training, measured", "## Residual networks",
+                              "## Theory against simulation, stated honestly", "(commit `test`"}) {
     EXPECT_NE(md.find(heading), std::string::npos) << heading;
   }
   // Every figure the markdown links is among the files, and is an SVG.

@@ -1,13 +1,14 @@
 // The training code behind the symmetry and training studies, and the data
 // products' format. Small configurations: every test runs in well under a
 // second.
+#include "initcheck/propagation/study.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <string>
 
 #include "initcheck/error.h"
-#include "initcheck/propagation/study.h"
 #include "initcheck/propagation/train.h"
 
 namespace initcheck::propagation {

@@ -51,9 +51,12 @@ namespace {
 
 int VerdictCode(const Band& b) {
   switch (b.verdict) {
-    case Verdict::kAgrees: return 1;
-    case Verdict::kDisagrees: return -1;
-    case Verdict::kNotDecidable: break;
+    case Verdict::kAgrees:
+      return 1;
+    case Verdict::kDisagrees:
+      return -1;
+    case Verdict::kNotDecidable:
+      break;
   }
   return 0;
 }
@@ -90,11 +93,10 @@ Json OptLayer(const std::optional<int>& v) { return v ? Json(*v) : Json(nullptr)
 // per-network coefficient of variation at the worst layer, rounded up to a
 // multiple of 8 in [k_min, k_max]. Orthogonal weights use k_min: their spread
 // is below the (i.i.d.) prediction and lib's QR makes each network cost ~4x.
-int ChooseSeeds(const Scheme& scheme, const Activation& phi, int depth, int64_t width,
-                int k_min, int k_max) {
+int ChooseSeeds(const Scheme& scheme, const Activation& phi, int depth, int64_t width, int k_min,
+                int k_max) {
   const WeightStats w = weight_stats(scheme, width);
-  if (!w.supported || !w.random || w.sigma_w2 == 0 ||
-      scheme.str().rfind("orthogonal", 0) == 0) {
+  if (!w.supported || !w.random || w.sigma_w2 == 0 || scheme.str().rfind("orthogonal", 0) == 0) {
     return k_min;
   }
   MeanFieldConfig mf;
@@ -116,9 +118,9 @@ int ChooseSeeds(const Scheme& scheme, const Activation& phi, int depth, int64_t 
 }  // namespace
 
 Json Grid(const StudyOptions& o) {
-  std::vector<std::string> activations = {"linear", "relu",    "leaky_relu(0.01)",
-                                          "leaky_relu(0.2)", "tanh", "sigmoid",
-                                          "selu",   "gelu",    "silu", "elu"};
+  std::vector<std::string> activations = {
+      "linear", "relu", "leaky_relu(0.01)", "leaky_relu(0.2)", "tanh", "sigmoid", "selu", "gelu",
+      "silu",   "elu"};
   std::vector<std::string> schemes = {"zeros",
                                       "normal(std=0.001)",
                                       "normal(std=1)",
@@ -160,8 +162,9 @@ Json Grid(const StudyOptions& o) {
   s["input"] = "x ~ N(0, I), output gradient dL/dh^L ~ N(0, I) (independent read-out)";
   s["activations"] = activations;
   s["schemes"] = schemes;
-  s["orthogonal"] = o.quick ? "none" : "orthogonal(gain=sqrt(2)) after relu, leaky_relu, gelu, silu, elu; "
-                                       "orthogonal(gain=1) after the others";
+  s["orthogonal"] = o.quick ? "none"
+                            : "orthogonal(gain=sqrt(2)) after relu, leaky_relu, gelu, silu, elu; "
+                              "orthogonal(gain=1) after the others";
   s["false_alarm_per_comparison"] = false_alarm;
   s["band"] = {0.05, 0.95};
   s["resolve_factor"] = kResolveFactor;
@@ -174,11 +177,12 @@ Json Grid(const StudyOptions& o) {
       "non-random schemes use seeds_min";
   j["settings"] = std::move(s);
   j["seeds"] = {{"first", base_seed},
-                {"rule", "pair (a, s) uses networks base + 0 .. base + K - 1; network k: "
-                         "weights of layer l stream l, inputs stream 2^33, output gradient "
-                         "stream 2^33 + 1 (simulate.h)"}};
-  j["verdict_codes"] = {{"1", "agrees"}, {"-1", "disagrees"}, {"0", "not decidable"},
-                        {"null", "no test possible"}};
+                {"rule",
+                 "pair (a, s) uses networks base + 0 .. base + K - 1; network k: "
+                 "weights of layer l stream l, inputs stream 2^33, output gradient "
+                 "stream 2^33 + 1 (simulate.h)"}};
+  j["verdict_codes"] = {
+      {"1", "agrees"}, {"-1", "disagrees"}, {"0", "not decidable"}, {"null", "no test possible"}};
   Json pairs = Json::array();
   const auto total =
       static_cast<int64_t>(activations.size() * (schemes.size() + (o.quick ? 0 : 1)));
@@ -229,12 +233,9 @@ Json Grid(const StudyOptions& o) {
         for (int dir = 0; dir < 2 && first.is_null(); ++dir) {
           const Band& b = dir == 0 ? L.forward : L.backward;
           if (b.verdict == Verdict::kDisagrees) {
-            first = {{"layer", L.layer},
-                     {"direction", dir == 0 ? "forward" : "backward"},
-                     {"mean", Num(b.mean)},
-                     {"theory", Num(b.theory)},
-                     {"z", Num(b.z)},
-                     {"log_test", b.log_test}};
+            first = {{"layer", L.layer},    {"direction", dir == 0 ? "forward" : "backward"},
+                     {"mean", Num(b.mean)}, {"theory", Num(b.theory)},
+                     {"z", Num(b.z)},       {"log_test", b.log_test}};
           }
         }
       }
@@ -268,18 +269,22 @@ Json Grid(const StudyOptions& o) {
           {"symmetry_broken", ph.symmetry_broken},
           {"min_distinct_units", ph.min_distinct_units},
           {"weight_gradients_zero", ph.weight_gradients_zero},
-          {"forward_ratio", {{"simulated", Num(ph.forward_ratio)},
-                             {"theory", Num(ph.forward_ratio_theory)}}},
-          {"backward_ratio", {{"simulated", Num(ph.backward_ratio)},
-                              {"theory", Num(ph.backward_ratio_theory)}}},
-          {"forward_vanish_layer", {{"simulated", OptLayer(ph.forward_vanish_layer)},
-                                    {"theory", OptLayer(ph.forward_vanish_layer_theory)}}},
-          {"backward_vanish_layer", {{"simulated", OptLayer(ph.backward_vanish_layer)},
-                                     {"theory", OptLayer(ph.backward_vanish_layer_theory)}}},
-          {"forward_explode_layer", {{"simulated", OptLayer(ph.forward_explode_layer)},
-                                     {"theory", OptLayer(ph.forward_explode_layer_theory)}}},
-          {"backward_explode_layer", {{"simulated", OptLayer(ph.backward_explode_layer)},
-                                      {"theory", OptLayer(ph.backward_explode_layer_theory)}}},
+          {"forward_ratio",
+           {{"simulated", Num(ph.forward_ratio)}, {"theory", Num(ph.forward_ratio_theory)}}},
+          {"backward_ratio",
+           {{"simulated", Num(ph.backward_ratio)}, {"theory", Num(ph.backward_ratio_theory)}}},
+          {"forward_vanish_layer",
+           {{"simulated", OptLayer(ph.forward_vanish_layer)},
+            {"theory", OptLayer(ph.forward_vanish_layer_theory)}}},
+          {"backward_vanish_layer",
+           {{"simulated", OptLayer(ph.backward_vanish_layer)},
+            {"theory", OptLayer(ph.backward_vanish_layer_theory)}}},
+          {"forward_explode_layer",
+           {{"simulated", OptLayer(ph.forward_explode_layer)},
+            {"theory", OptLayer(ph.forward_explode_layer_theory)}}},
+          {"backward_explode_layer",
+           {{"simulated", OptLayer(ph.backward_explode_layer)},
+            {"theory", OptLayer(ph.backward_explode_layer_theory)}}},
           {"max_saturated", Num(ph.max_saturated)},
           {"max_dead", Num(ph.max_dead)},
           {"vanished_networks", ph.vanished_networks},

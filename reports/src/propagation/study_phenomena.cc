@@ -115,14 +115,15 @@ Json Saturation(const StudyOptions& o) {
   st["networks"] = seeds;
   st["schemes"] = schemes;
   st["activation_bins"] = {{"low", 0}, {"high", 1}, {"count", h_bins}};
-  st["log10_derivative_bins"] = {{"low", lg_lo}, {"high", lg_hi}, {"width", lg_step},
-                                 {"count", lg_bins}};
+  st["log10_derivative_bins"] = {
+      {"low", lg_lo}, {"high", lg_hi}, {"width", lg_step}, {"count", lg_bins}};
   st["saturated_threshold"] = kSaturationThreshold;
   st["theory"] = "z^l ~ N(0, q^l) with the mean-field q^l; bin probabilities in closed form";
   j["settings"] = std::move(st);
   j["seeds"] = {{"first", seed0},
-                {"rule", "network k: seed first + k, layer l weights stream l, inputs stream "
-                         "2^33 (as simulate.h)"}};
+                {"rule",
+                 "network k: seed first + k, layer l weights stream l, inputs stream "
+                 "2^33 (as simulate.h)"}};
   Json out = Json::array();
   for (const std::string& sch : schemes) {
     const Scheme scheme = Scheme::parse(sch);
@@ -185,8 +186,10 @@ Json Saturation(const StudyOptions& o) {
           lt(static_cast<size_t>(lg_bins));
       double below = 0, sat = 0, mean = 0, meansq = 0;
       for (const Counts& c : per) {
-        for (int b = 0; b < h_bins; ++b) hs[static_cast<size_t>(b)] += c.h[li][static_cast<size_t>(b)];
-        for (int b = 0; b < lg_bins; ++b) ls[static_cast<size_t>(b)] += c.lg[li][static_cast<size_t>(b)];
+        for (int b = 0; b < h_bins; ++b)
+          hs[static_cast<size_t>(b)] += c.h[li][static_cast<size_t>(b)];
+        for (int b = 0; b < lg_bins; ++b)
+          ls[static_cast<size_t>(b)] += c.lg[li][static_cast<size_t>(b)];
         below += c.below[li];
         sat += c.saturated[li];
         mean += c.mean[li];
@@ -215,8 +218,7 @@ Json Saturation(const StudyOptions& o) {
                           {"theory", Num(2.0 * Phi(-z_of(std::pow(10.0, lg_lo)) / sq))}};
       L["saturated"] = {{"simulated", Num(sat / N)}, {"theory", Num(sat_theory)}};
       L["post_mean"] = {{"simulated", Num(mean / N)}, {"theory", Num(theory[li].post_mean)}};
-      L["post_second"] = {{"simulated", Num(meansq / N)},
-                          {"theory", Num(theory[li].post_second)}};
+      L["post_second"] = {{"simulated", Num(meansq / N)}, {"theory", Num(theory[li].post_second)}};
       layers.push_back(std::move(L));
     }
     sj["layers"] = std::move(layers);
@@ -246,8 +248,8 @@ Json ReluDeadZone(const StudyOptions& o) {
   const std::vector<std::pair<std::string, std::string>> schemes = {
       {"xavier_uniform", "Xavier uniform"}, {"kaiming_normal(nonlinearity=relu)", "He normal"}};
   Json j = Header("relu_dead_zone", o);
-  j["settings"] = {{"activation", "relu"}, {"depth", depth}, {"width", n}, {"batch", B},
-                   {"networks", seeds},    {"band", {0.05, 0.95}}};
+  j["settings"] = {{"activation", "relu"}, {"depth", depth},    {"width", n},
+                   {"batch", B},           {"networks", seeds}, {"band", {0.05, 0.95}}};
   j["seeds"] = {{"first", seed0}, {"rule", "network k: seed first + k (simulate.h streams)"}};
   Json out = Json::array();
   for (const auto& [sch, label] : schemes) {
@@ -287,9 +289,10 @@ Json ReluDeadZone(const StudyOptions& o) {
     sj["scheme"] = sch;
     sj["label"] = label;
     sj["sigma_w2"] = Num(r.weights.sigma_w2);
-    sj["q"] = {{"simulated", Nums(q)}, {"theory", Nums(qt)}, {"low", Nums(ql)},
-               {"high", Nums(qh)}};
-    sj["gain"] = {{"simulated", Nums(gain)}, {"low", Nums(gain_lo)}, {"high", Nums(gain_hi)},
+    sj["q"] = {{"simulated", Nums(q)}, {"theory", Nums(qt)}, {"low", Nums(ql)}, {"high", Nums(qh)}};
+    sj["gain"] = {{"simulated", Nums(gain)},
+                  {"low", Nums(gain_lo)},
+                  {"high", Nums(gain_hi)},
                   {"theory", Nums(gain_t)}};
     sj["inactive"] = {{"simulated", Nums(inactive)}, {"theory", 0.5}};
     sj["dead_for_whole_batch"] = Nums(dead);
@@ -306,35 +309,35 @@ Json ReluDeadZone(const StudyOptions& o) {
 
 // ---- Phases (theory only) -----------------------------------------------------
 Json Phases(const StudyOptions& o) {
-  std::vector<std::string> activations = {"linear", "relu", "leaky_relu(0.01)",
-                                          "leaky_relu(0.2)", "tanh", "sigmoid",
-                                          "selu", "gelu", "silu", "elu"};
+  std::vector<std::string> activations = {
+      "linear", "relu", "leaky_relu(0.01)", "leaky_relu(0.2)", "tanh", "sigmoid", "selu", "gelu",
+      "silu",   "elu"};
   const std::vector<std::pair<double, std::string>> sw2s = {
       {1.0 / 3.0, "1/3 (PyTorch default)"},
       {1.0, "1 (LeCun; Xavier on square layers)"},
       {2.0, "2 (He)"}};
   int depth = 50;
   // Finer near 0, where the line rises steeply from (1, 0).
-  std::vector<double> sb2s = {0,     1e-4, 5e-4, 0.001, 0.002, 0.005, 0.01, 0.015,
-                              0.02,  0.03, 0.04, 0.05,  0.06,  0.08,  0.1,  0.12,
-                              0.15,  0.2,  0.25, 0.3,   0.35,  0.4,   0.45, 0.5};
+  std::vector<double> sb2s = {0,    1e-4, 5e-4, 0.001, 0.002, 0.005, 0.01, 0.015,
+                              0.02, 0.03, 0.04, 0.05,  0.06,  0.08,  0.1,  0.12,
+                              0.15, 0.2,  0.25, 0.3,   0.35,  0.4,   0.45, 0.5};
   if (o.quick) {
     activations = {"relu", "tanh"};
     sb2s = {0.0, 0.1, 0.5};
     depth = 10;
   }
   Json j = Header("phases", o);
-  j["settings"] = {
-      {"depth", depth},
-      {"q1", "sigma_w^2 (input x ~ N(0, I))"},
-      {"critical_tolerance", kCriticalTolerance},
-      {"labels",
-       {{"ordered", "chi_1 < 1 - tol at the fixed point q*"},
-        {"critical", "|chi_1 - 1| <= tol"},
-        {"chaotic", "chi_1 > 1 + tol"},
-        {"unbounded", "no finite fixed point: q grows without limit"}}},
-      {"chi_eff", "(g^1 / g^L)^(1/(L-1)) of the mean-field recursion: the average gradient "
-                  "factor per layer over the depth"}};
+  j["settings"] = {{"depth", depth},
+                   {"q1", "sigma_w^2 (input x ~ N(0, I))"},
+                   {"critical_tolerance", kCriticalTolerance},
+                   {"labels",
+                    {{"ordered", "chi_1 < 1 - tol at the fixed point q*"},
+                     {"critical", "|chi_1 - 1| <= tol"},
+                     {"chaotic", "chi_1 > 1 + tol"},
+                     {"unbounded", "no finite fixed point: q grows without limit"}}},
+                   {"chi_eff",
+                    "(g^1 / g^L)^(1/(L-1)) of the mean-field recursion: the average gradient "
+                    "factor per layer over the depth"}};
   j["seeds"] = Json::object();
   Json rows = Json::array();
   for (const std::string& act : activations) {
@@ -374,11 +377,14 @@ Json Phases(const StudyOptions& o) {
                                                    {2.0, "He, σ_w² = 2"},
                                                    {25.0 / 9.0, "gain 5/3, σ_w² = 25/9"}}) {
     const FixedPoint f = fixed_point(tanh_, sw2, 0.0, 1.0, false);
-    points.push_back({{"name", name}, {"sigma_w2", Num(sw2)}, {"sigma_b2", 0},
-                      {"chi1", Num(f.chi1)}, {"label", std::string(phase_name(f.phase))}});
+    points.push_back({{"name", name},
+                      {"sigma_w2", Num(sw2)},
+                      {"sigma_b2", 0},
+                      {"chi1", Num(f.chi1)},
+                      {"label", std::string(phase_name(f.phase))}});
   }
-  j["tanh_critical_line"] = {{"sigma_b2", Nums(sb2s)}, {"sigma_w2", Nums(line)},
-                             {"points", std::move(points)}};
+  j["tanh_critical_line"] = {
+      {"sigma_b2", Nums(sb2s)}, {"sigma_w2", Nums(line)}, {"points", std::move(points)}};
   return j;
 }
 
@@ -471,16 +477,24 @@ Json Residual(const StudyOptions& o) {
   Json j = Header("residual", o);
   j["settings"] = {
       {"block", "x_{l+1} = x_l + W2 relu(W1 x_l), W1, W2 square n x n, no biases"},
-      {"depth", depth}, {"width", n}, {"batch", B}, {"networks", seeds},
-      {"depth_sweep", sweep}, {"sweep_networks", sweep_seeds}, {"sweep_batch", sweep_B},
+      {"depth", depth},
+      {"width", n},
+      {"batch", B},
+      {"networks", seeds},
+      {"depth_sweep", sweep},
+      {"sweep_networks", sweep_seeds},
+      {"sweep_batch", sweep_B},
       {"band", {0.05, 0.95}},
-      {"figures", "q_l = mean square of x_l (x_0 = input, q_0 = 1), g_l = mean square of "
-                  "dL/dx_l with dL/dx_L ~ N(0, I)"},
-      {"theory", "q_{l+1} = q_l + sigma_2^2 V(sigma_1^2 q_l) = q_l (1 + sigma_1^2 sigma_2^2 / 2) "
-                 "for relu; g_l = g_{l+1} (1 + sigma_1^2 sigma_2^2 / 2)"}};
+      {"figures",
+       "q_l = mean square of x_l (x_0 = input, q_0 = 1), g_l = mean square of "
+       "dL/dx_l with dL/dx_L ~ N(0, I)"},
+      {"theory",
+       "q_{l+1} = q_l + sigma_2^2 V(sigma_1^2 q_l) = q_l (1 + sigma_1^2 sigma_2^2 / 2) "
+       "for relu; g_l = g_{l+1} (1 + sigma_1^2 sigma_2^2 / 2)"}};
   j["seeds"] = {{"first", seed0},
-                {"rule", "network k: seed first + k; block l: W1 stream 2l - 1, W2 stream 2l, "
-                         "inputs stream 2^33, output gradient stream 2^33 + 1"}};
+                {"rule",
+                 "network k: seed first + k; block l: W1 stream 2l - 1, W2 stream 2l, "
+                 "inputs stream 2^33, output gradient stream 2^33 + 1"}};
   Json out = Json::array();
   for (const Variant& v : variants) {
     std::vector<Net> nets(static_cast<size_t>(seeds));
@@ -524,10 +538,14 @@ Json Residual(const StudyOptions& o) {
       shi.push_back(Quantile(vals, 0.95));
       st.push_back(std::pow(factor(v, L, n), L));
     }
-    vj["sweep"] = {{"depth", sweep}, {"simulated", Nums(sm)}, {"low", Nums(slo)},
-                   {"high", Nums(shi)}, {"theory", Nums(st)}};
+    vj["sweep"] = {{"depth", sweep},
+                   {"simulated", Nums(sm)},
+                   {"low", Nums(slo)},
+                   {"high", Nums(shi)},
+                   {"theory", Nums(st)}};
     out.push_back(std::move(vj));
-    Progress(o, "residual", static_cast<int64_t>(out.size()), static_cast<int64_t>(variants.size()));
+    Progress(o, "residual", static_cast<int64_t>(out.size()),
+             static_cast<int64_t>(variants.size()));
   }
   j["variants"] = std::move(out);
   return j;
@@ -547,8 +565,12 @@ Json FiniteWidth(const StudyOptions& o) {
   }
   const uint64_t seed0 = 9000;
   Json j = Header("finite_width", o);
-  j["settings"] = {{"activation", "relu"}, {"weights", "kaiming_normal(nonlinearity=relu)"},
-                   {"depth", depth}, {"widths", widths}, {"batch", 1}, {"networks", seeds},
+  j["settings"] = {{"activation", "relu"},
+                   {"weights", "kaiming_normal(nonlinearity=relu)"},
+                   {"depth", depth},
+                   {"widths", widths},
+                   {"batch", 1},
+                   {"networks", seeds},
                    {"prediction",
                     "Var[log q_hat^l] = (5 (l - 1) + 4) / n (delta method; Hanin & Nica "
                     "2019): log-normal, median exp(-Var/2) of theory, mean = theory"}};
@@ -587,7 +609,8 @@ Json FiniteWidth(const StudyOptions& o) {
     w["mean_over_theory"] = {{"simulated", Nums(mean)}, {"se", Nums(mean_se)}};
     w["depth_sd_1"] = relu_he_max_depth(n, 1.0);
     out.push_back(std::move(w));
-    Progress(o, "finite_width", static_cast<int64_t>(out.size()), static_cast<int64_t>(widths.size()));
+    Progress(o, "finite_width", static_cast<int64_t>(out.size()),
+             static_cast<int64_t>(widths.size()));
   }
   j["widths"] = std::move(out);
   return j;
@@ -614,28 +637,35 @@ Json WidthChecks(const StudyOptions& o) {
   }
   const uint64_t seed0 = 9500;
   Json j = Header("width_checks", o);
-  j["settings"] = {
-      {"depth", depth},
-      {"chain", {{"activations", {"gelu", "silu"}}, {"weights", "N(0, 2/n) (He normal)"},
-                 {"widths", Json::array()}, {"networks", Json::array()},
-                 {"method", "exact scalar chain for Gaussian weights and one input"}}},
-      {"chaotic_tanh", {{"activation", "tanh"},
-                        {"weights", "normal(std = 16/sqrt(n)): sigma_w^2 = 256 at every width "
-                                    "(normal(std=1) at n = 256)"},
-                        {"widths", full_widths}, {"networks", full_seeds}, {"batch", 8}}}};
+  j["settings"] = {{"depth", depth},
+                   {"chain",
+                    {{"activations", {"gelu", "silu"}},
+                     {"weights", "N(0, 2/n) (He normal)"},
+                     {"widths", Json::array()},
+                     {"networks", Json::array()},
+                     {"method", "exact scalar chain for Gaussian weights and one input"}}},
+                   {"chaotic_tanh",
+                    {{"activation", "tanh"},
+                     {"weights",
+                      "normal(std = 16/sqrt(n)): sigma_w^2 = 256 at every width "
+                      "(normal(std=1) at n = 256)"},
+                     {"widths", full_widths},
+                     {"networks", full_seeds},
+                     {"batch", 8}}}};
   for (const auto& [w, N] : chain_widths) {
     j["settings"]["chain"]["widths"].push_back(w);
     j["settings"]["chain"]["networks"].push_back(N);
   }
   j["seeds"] = {{"first", seed0},
-                {"rule", "chain network k of width n: normals from fill(normal, [L + 1, n]) "
-                         "with seed first + k, stream n; full simulation: seed first + k "
-                         "(simulate.h streams)"}};
+                {"rule",
+                 "chain network k of width n: normals from fill(normal, [L + 1, n]) "
+                 "with seed first + k, stream n; full simulation: seed first + k "
+                 "(simulate.h streams)"}};
   // GELU and SiLU chains.
   Json chains = Json::object();
   int64_t done = 0;
-  const int64_t total = 2 * static_cast<int64_t>(chain_widths.size()) +
-                        static_cast<int64_t>(full_widths.size());
+  const int64_t total =
+      2 * static_cast<int64_t>(chain_widths.size()) + static_cast<int64_t>(full_widths.size());
   for (const std::string act : {"gelu", "silu"}) {
     const Activation phi = Activation::parse(act);
     MeanFieldConfig mf;
@@ -765,18 +795,26 @@ Json Jacobian(const StudyOptions& o) {
       {"orthogonal(gain=" + Fmt(std::sqrt(sw2)) + ")", "orthogonal"},
       {"normal(mean=0, std=" + Fmt(std::sqrt(sw2 / double(n))) + ")", "Gaussian"}};
   Json j = Header("jacobian", o);
-  j["settings"] = {{"activation", "tanh"}, {"width", n}, {"depths", depths},
-                   {"networks", seeds}, {"sigma_w2", Num(sw2)}, {"sigma_b2", Num(sb2)},
-                   {"q_star", Num(fp.q_star)}, {"chi1", Num(fp.chi1)},
+  j["settings"] = {{"activation", "tanh"},
+                   {"width", n},
+                   {"depths", depths},
+                   {"networks", seeds},
+                   {"sigma_w2", Num(sw2)},
+                   {"sigma_b2", Num(sb2)},
+                   {"q_star", Num(fp.q_star)},
+                   {"chi1", Num(fp.chi1)},
                    {"input", "one input x ~ N(0, I) scaled to mean square q*"},
-                   {"jacobian", "J = dz^L/dx = W^L D^{L-1} ... D^1 W^1; singular values by "
-                                "Eigen's BDCSVD"},
+                   {"jacobian",
+                    "J = dz^L/dx = W^L D^{L-1} ... D^1 W^1; singular values by "
+                    "Eigen's BDCSVD"},
                    {"resolution_relative", kResolution},
-                   {"quantiles", "over all networks' singular values; null where below the "
-                                 "resolution (1e-13 x the largest)"}};
+                   {"quantiles",
+                    "over all networks' singular values; null where below the "
+                    "resolution (1e-13 x the largest)"}};
   j["seeds"] = {{"first", seed0},
-                {"rule", "network k: seed first + k; layer l weights stream l, biases stream "
-                         "2^32 + l, input stream 2^33"}};
+                {"rule",
+                 "network k: seed first + k; layer l weights stream l, biases stream "
+                 "2^32 + l, input stream 2^33"}};
   Json out = Json::array();
   for (const auto& [sch, label] : ensembles) {
     const Scheme scheme = Scheme::parse(sch);
@@ -792,8 +830,8 @@ Json Jacobian(const StudyOptions& o) {
           const RowMat W = Weights(scheme, n, seed, static_cast<uint64_t>(l));
           Geometry g1;
           g1.shape = {n};
-          const Tensor b = fill(bias, g1, DType::kF64,
-                                {seed, kBiasStreamBase + static_cast<uint64_t>(l), 1});
+          const Tensor b =
+              fill(bias, g1, DType::kF64, {seed, kBiasStreamBase + static_cast<uint64_t>(l), 1});
           Eigen::VectorXd z = W * h + Eigen::Map<const Eigen::VectorXd>(b.as<double>(), n);
           J = W * J;
           if (l < L) {
@@ -832,8 +870,8 @@ Json Jacobian(const StudyOptions& o) {
       e["depth"] = L;
       e["mean_squared_singular_value"] = Num(ms / double(all.size()));
       e["chi1_power"] = Num(std::pow(fp.chi1, L - 1));
-      e["quantiles"] = {{"p01", q(0.01)}, {"p10", q(0.10)}, {"p50", q(0.50)},
-                        {"p90", q(0.90)}, {"p99", q(0.99)}};
+      e["quantiles"] = {
+          {"p01", q(0.01)}, {"p10", q(0.10)}, {"p50", q(0.50)}, {"p90", q(0.90)}, {"p99", q(0.99)}};
       e["resolution"] = Num(resolution);
       e["unresolved"] = unresolved;
       e["singular_values"] = Nums(all);

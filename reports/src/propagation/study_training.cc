@@ -87,8 +87,9 @@ Json Symmetry(const StudyOptions& o) {
 
   Json j = Header("symmetry", o);
   Json s;
-  s["task"] = "regression: y = T2 tanh(T1 x), x ~ N(0, I_8), T1 [16 x 8] ~ N(0, 9/8), T2 "
-              "[1 x 16] ~ N(0, 1/16); loss = mean (f - y)^2 / 2";
+  s["task"] =
+      "regression: y = T2 tanh(T1 x), x ~ N(0, I_8), T1 [16 x 8] ~ N(0, 9/8), T2 "
+      "[1 x 16] ~ N(0, 1/16); loss = mean (f - y)^2 / 2";
   s["network"] = "8 -> 64 -> 64 -> 1, the same init in every layer, biases 0";
   s["width"] = base.width;
   s["hidden_layers"] = base.depth - 1;
@@ -102,13 +103,15 @@ Json Symmetry(const StudyOptions& o) {
                     {"learning_rate", base.learning_rate},
                     {"momentum", base.momentum}};
   s["arithmetic"] = "float32, plain loops: every unit computed by the same operations";
-  s["spread"] = "sqrt((1/n) sum_i |w_i - mean_j w_j|^2) over the hidden units' incoming "
-                "vectors w_i = (row i of W, b_i)";
+  s["spread"] =
+      "sqrt((1/n) sum_i |w_i - mean_j w_j|^2) over the hidden units' incoming "
+      "vectors w_i = (row i of W, b_i)";
   j["settings"] = std::move(s);
   j["seeds"] = {{"data", base.data_seed},
                 {"runs", seeds},
-                {"rule", "run r: weights of layer l from stream l of seed r, minibatches "
-                         "from stream 1000 of seed r"}};
+                {"rule",
+                 "run r: weights of layer l from stream l of seed r, minibatches "
+                 "from stream 1000 of seed r"}};
   Json out = Json::array();
   for (size_t ci = 0; ci < cases.size(); ++ci) {
     Json c;
@@ -137,12 +140,13 @@ Json Symmetry(const StudyOptions& o) {
       runs.push_back(std::move(run));
     }
     c["baseline_loss"] = Num(results[ci * static_cast<size_t>(seeds)].baseline_loss);
-    c["summary"] = {{"max_spread", max_spread},
-                    {"max_spread_at_end", Num(max_spread_last)},
-                    {"min_distinct_units", min_distinct},
-                    {"final_test_loss_mean", Num(Mean(final_test))},
-                    {"final_test_loss_min", Num(*std::min_element(final_test.begin(), final_test.end()))},
-                    {"final_test_loss_max", Num(*std::max_element(final_test.begin(), final_test.end()))}};
+    c["summary"] = {
+        {"max_spread", max_spread},
+        {"max_spread_at_end", Num(max_spread_last)},
+        {"min_distinct_units", min_distinct},
+        {"final_test_loss_mean", Num(Mean(final_test))},
+        {"final_test_loss_min", Num(*std::min_element(final_test.begin(), final_test.end()))},
+        {"final_test_loss_max", Num(*std::max_element(final_test.begin(), final_test.end()))}};
     c["runs"] = std::move(runs);
     out.push_back(std::move(c));
   }
@@ -207,9 +211,10 @@ Json Training(const StudyOptions& o) {
 
   Json j = Header("training", o);
   Json s;
-  s["task"] = "10-class classification: label = argmax(T2 relu(T1 x)), x ~ N(0, I_32), "
-              "teacher T1 [64 x 32] ~ N(0, 1/32), T2 [10 x 64] ~ N(0, 1/64); loss = softmax "
-              "cross-entropy";
+  s["task"] =
+      "10-class classification: label = argmax(T2 relu(T1 x)), x ~ N(0, I_32), "
+      "teacher T1 [64 x 32] ~ N(0, 1/32), T2 [10 x 64] ~ N(0, 1/64); loss = softmax "
+      "cross-entropy";
   s["network"] = "32 -> 64 -> ... -> 64 -> 10, relu, depth = weight layers, biases 0";
   s["depths"] = depths;
   s["width"] = base.width;
@@ -224,17 +229,20 @@ Json Training(const StudyOptions& o) {
                     {"learning_rate", base.learning_rate},
                     {"momentum", base.momentum}};
   s["arithmetic"] = "float32, Eigen GEMM, one thread per run";
-  s["train_loss"] = "mean minibatch loss over the steps since the previous evaluation "
-                    "(step 0: loss of the whole training set)";
-  s["escape"] = "first evaluation step whose train_loss is below 0.95 x baseline_loss "
-                "(the loss of predicting the training-set class frequencies)";
+  s["train_loss"] =
+      "mean minibatch loss over the steps since the previous evaluation "
+      "(step 0: loss of the whole training set)";
+  s["escape"] =
+      "first evaluation step whose train_loss is below 0.95 x baseline_loss "
+      "(the loss of predicting the training-set class frequencies)";
   j["settings"] = std::move(s);
   std::vector<uint64_t> run_seeds;
   for (int k = 0; k < seeds; ++k) run_seeds.push_back(seed0 + static_cast<uint64_t>(k));
   j["seeds"] = {{"data", base.data_seed},
                 {"runs", Ints(run_seeds)},
-                {"rule", "run seed r: weights of layer l from stream l, minibatches from "
-                         "stream 1000"}};
+                {"rule",
+                 "run seed r: weights of layer l from stream l, minibatches from "
+                 "stream 1000"}};
   Json groups = Json::array();
   for (size_t di = 0; di < depths.size(); ++di) {
     for (size_t ii = 0; ii < inits.size(); ++ii) {

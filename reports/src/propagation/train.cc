@@ -30,15 +30,15 @@ Geometry Shape2(int64_t a, int64_t b) {
 
 // Inputs as a column-major d x N matrix (a row-major [N, d] fill).
 Mat Inputs(int64_t n, int64_t d, uint64_t seed, uint64_t stream) {
-  const Tensor t = fill(Scheme::parse("normal(mean=0, std=1)"), Shape2(n, d), DType::kF32,
-                        {seed, stream, 1});
+  const Tensor t =
+      fill(Scheme::parse("normal(mean=0, std=1)"), Shape2(n, d), DType::kF32, {seed, stream, 1});
   return Eigen::Map<const Mat>(t.as<float>(), d, n);
 }
 
 struct Task {
-  Mat x_train, x_test;             // d x N
+  Mat x_train, x_test;               // d x N
   std::vector<int> y_train, y_test;  // classification
-  Mat t_train, t_test;             // regression targets, 1 x N
+  Mat t_train, t_test;               // regression targets, 1 x N
 };
 
 Task MakeTask(const TrainConfig& c) {
@@ -48,10 +48,11 @@ Task MakeTask(const TrainConfig& c) {
   t.x_test = Inputs(c.test_size, d, c.data_seed, kTestInputStream);
   const int64_t out = c.task == TaskKind::kClassification ? c.classes : 1;
   const Tensor t1 = fill(Scheme::parse("normal(mean=0, std=" +
-                                      format_number(c.teacher_scale / std::sqrt(double(d))) + ")"),
+                                       format_number(c.teacher_scale / std::sqrt(double(d))) + ")"),
                          Shape2(h, d), DType::kF64, {c.data_seed, kTeacher1Stream, 1});
-  const Tensor t2 = fill(Scheme::parse("normal(mean=0, std=" + format_number(1 / std::sqrt(double(h))) + ")"),
-                         Shape2(out, h), DType::kF64, {c.data_seed, kTeacher2Stream, 1});
+  const Tensor t2 =
+      fill(Scheme::parse("normal(mean=0, std=" + format_number(1 / std::sqrt(double(h))) + ")"),
+           Shape2(out, h), DType::kF64, {c.data_seed, kTeacher2Stream, 1});
   using DRow = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const Eigen::Map<const DRow> T1(t1.as<double>(), h, d), T2(t2.as<double>(), out, h);
   auto label = [&](const Mat& x, std::vector<int>& y, Mat& target) {
@@ -75,8 +76,7 @@ Task MakeTask(const TrainConfig& c) {
 
 class Mlp {
  public:
-  Mlp(const TrainConfig& c)
-      : c_(c), relu_(c.activation.kind() == ActivationKind::kRelu) {
+  Mlp(const TrainConfig& c) : c_(c), relu_(c.activation.kind() == ActivationKind::kRelu) {
     const int L = c.depth;
     dims_.push_back(c.input_dim);
     for (int l = 1; l < L; ++l) dims_.push_back(c.width);
@@ -84,8 +84,8 @@ class Mlp {
     const Scheme scheme = Scheme::parse(c.init);
     for (int l = 1; l <= L; ++l) {
       const int64_t out = dims_[static_cast<size_t>(l)], in = dims_[static_cast<size_t>(l - 1)];
-      const Tensor w = fill(scheme, Shape2(out, in), DType::kF32,
-                            {c.seed, static_cast<uint64_t>(l), 1});
+      const Tensor w =
+          fill(scheme, Shape2(out, in), DType::kF32, {c.seed, static_cast<uint64_t>(l), 1});
       W_.push_back(Eigen::Map<const RowMat>(w.as<float>(), out, in));
       b_.push_back(Vec::Zero(out));
       vW_.push_back(RowMat::Zero(out, in));
@@ -222,8 +222,8 @@ class Mlp {
 };
 
 // Loss of outputs f (out x B) and dL/df, for the examples `cols` of the task.
-double Loss(const TrainConfig& c, const Mat& f, const std::vector<int>& y, const Mat& t,
-            Mat* grad, int64_t* errors) {
+double Loss(const TrainConfig& c, const Mat& f, const std::vector<int>& y, const Mat& t, Mat* grad,
+            int64_t* errors) {
   const int64_t B = f.cols();
   double loss = 0;
   if (grad) grad->resize(f.rows(), B);
@@ -298,9 +298,8 @@ TrainResult train_mlp(const TrainConfig& c) {
     const Mat& f = net.Forward(task.x_test);
     const double test = Loss(c, f, task.y_test, task.t_test, nullptr, &wrong);
     r.test_loss.push_back(test);
-    r.test_error.push_back(c.task == TaskKind::kClassification
-                               ? double(wrong) / double(c.test_size)
-                               : kNaN);
+    r.test_error.push_back(c.task == TaskKind::kClassification ? double(wrong) / double(c.test_size)
+                                                               : kNaN);
     if (std::isnan(train_loss)) {
       train_loss = Loss(c, net.Forward(task.x_train), task.y_train, task.t_train, nullptr, nullptr);
     }
@@ -356,8 +355,8 @@ TrainResult train_mlp(const TrainConfig& c) {
   for (int s = 1; s <= c.steps; ++s) {
     for (int64_t b = 0; b < c.batch; ++b) {
       const double v = ud[(s - 1) * c.batch + b];
-      const auto idx = std::min<int64_t>(c.train_size - 1,
-                                         static_cast<int64_t>(v * double(c.train_size)));
+      const auto idx =
+          std::min<int64_t>(c.train_size - 1, static_cast<int64_t>(v * double(c.train_size)));
       xb.col(b) = task.x_train.col(idx);
       if (c.task == TaskKind::kClassification) {
         yb[static_cast<size_t>(b)] = task.y_train[static_cast<size_t>(idx)];

@@ -70,8 +70,8 @@ void DataRange(const Panel& p, bool is_x, double& lo, double& hi) {
   hi = -INFINITY;
   const Axis& ax = is_x ? p.x : p.y;
   for (const Series& s : p.series) {
-    const std::vector<double>* cols[] = {is_x ? &s.x : &s.y,
-                                         is_x ? nullptr : (s.kind == Kind::kBand ? &s.y2 : nullptr)};
+    const std::vector<double>* cols[] = {
+        is_x ? &s.x : &s.y, is_x ? nullptr : (s.kind == Kind::kBand ? &s.y2 : nullptr)};
     for (const auto* c : cols) {
       if (!c) continue;
       for (double v : *c) {
@@ -160,14 +160,14 @@ Look palette(int i) {
   // Okabe & Ito (2008) colour-blind-safe palette (yellow replaced by grey),
   // with a dash pattern and a point type per entry for greyscale.
   static const Look looks[] = {
-      {"#0072B2", "", 7},          // blue, solid, filled circle
-      {"#D55E00", "(10,5)", 5},    // vermillion, dashed, filled square
-      {"#009E73", "(3,4)", 9},     // green, dotted, filled triangle
+      {"#0072B2", "", 7},             // blue, solid, filled circle
+      {"#D55E00", "(10,5)", 5},       // vermillion, dashed, filled square
+      {"#009E73", "(3,4)", 9},        // green, dotted, filled triangle
       {"#CC79A7", "(12,4,3,4)", 13},  // purple, dash-dot, filled diamond
-      {"#E69F00", "(6,3)", 11},    // orange, short dash, filled inverted triangle
-      {"#56B4E9", "(2,3,8,3)", 6},  // sky blue, dot-dash, open circle
-      {"#000000", "(16,5)", 4},    // black, long dash, open square
-      {"#8C8C8C", "(4,2,4,6)", 8},  // grey, open triangle
+      {"#E69F00", "(6,3)", 11},       // orange, short dash, filled inverted triangle
+      {"#56B4E9", "(2,3,8,3)", 6},    // sky blue, dot-dash, open circle
+      {"#000000", "(16,5)", 4},       // black, long dash, open square
+      {"#8C8C8C", "(4,2,4,6)", 8},    // grey, open triangle
   };
   const int n = static_cast<int>(sizeof(looks) / sizeof(looks[0]));
   return looks[((i % n) + n) % n];
@@ -263,10 +263,10 @@ Script build(const Figure& f, const std::string& data_file, const std::string& s
     const Panel& p = f.panels[pi];
     const int r = static_cast<int>(pi) / cols, c = static_cast<int>(pi) % cols;
     const double x0 = c * cell_w, y1 = H - title_h - r * cell_h;  // pixels, y up
-    g += fmt::format("set lmargin at screen {}\nset rmargin at screen {}\n",
-                     Num((x0 + f.left) / W), Num((x0 + cell_w - f.right) / W));
-    g += fmt::format("set tmargin at screen {}\nset bmargin at screen {}\n",
-                     Num((y1 - f.top) / H), Num((y1 - cell_h + f.bottom) / H));
+    g += fmt::format("set lmargin at screen {}\nset rmargin at screen {}\n", Num((x0 + f.left) / W),
+                     Num((x0 + cell_w - f.right) / W));
+    g += fmt::format("set tmargin at screen {}\nset bmargin at screen {}\n", Num((y1 - f.top) / H),
+                     Num((y1 - cell_h + f.bottom) / H));
     g += "set title " + Quote(p.title) + " font \",13\"\n";
     g += AxisCommands(p, true);
     g += AxisCommands(p, false);
@@ -301,9 +301,8 @@ Script build(const Figure& f, const std::string& data_file, const std::string& s
       }
       if (kept == 0) continue;  // nothing drawable (the caller marks it)
       out.data += rows_text + "\n\n";
-      const std::string title = p.key_inside && !s.title.empty()
-                                    ? "title " + Quote(s.title)
-                                    : std::string("notitle");
+      const std::string title =
+          p.key_inside && !s.title.empty() ? "title " + Quote(s.title) : std::string("notitle");
       const std::string cols_used = need2 ? "1:2:3" : "1:2";
       plot += fmt::format("{}{} index {} using {} {} {}", plot.empty() ? "" : ", \\\n  ",
                           Quote(data_file), block, cols_used,
@@ -339,18 +338,22 @@ Script build(const Figure& f, const std::string& data_file, const std::string& s
           break;
         case Kind::kPoints:
         case Kind::kErrorBars:
-          g += fmt::format("set label \"\" at screen {}, screen {} point pt {} ps 1.1 lc rgb \"{}\" front\n",
-                           Num(sxm), Num(sy), e.look.point, e.look.color);
+          g += fmt::format(
+              "set label \"\" at screen {}, screen {} point pt {} ps 1.1 lc rgb \"{}\" front\n",
+              Num(sxm), Num(sy), e.look.point, e.look.color);
           break;
         case Kind::kLinePoints:
-          g += fmt::format("set arrow from screen {}, screen {} to screen {}, screen {} nohead {} front\n",
-                           Num(sx0), Num(sy), Num(sx1), Num(sy), LineSpec(e.look, 2.0));
-          g += fmt::format("set label \"\" at screen {}, screen {} point pt {} ps 1.1 lc rgb \"{}\" front\n",
-                           Num(sxm), Num(sy), e.look.point, e.look.color);
+          g += fmt::format(
+              "set arrow from screen {}, screen {} to screen {}, screen {} nohead {} front\n",
+              Num(sx0), Num(sy), Num(sx1), Num(sy), LineSpec(e.look, 2.0));
+          g += fmt::format(
+              "set label \"\" at screen {}, screen {} point pt {} ps 1.1 lc rgb \"{}\" front\n",
+              Num(sxm), Num(sy), e.look.point, e.look.color);
           break;
         default:
-          g += fmt::format("set arrow from screen {}, screen {} to screen {}, screen {} nohead {} front\n",
-                           Num(sx0), Num(sy), Num(sx1), Num(sy), LineSpec(e.look, 2.0));
+          g += fmt::format(
+              "set arrow from screen {}, screen {} to screen {}, screen {} nohead {} front\n",
+              Num(sx0), Num(sy), Num(sx1), Num(sy), LineSpec(e.look, 2.0));
           break;
       }
       g += fmt::format("set label {} at screen {}, screen {} left noenhanced font \",12\" front\n",
@@ -372,8 +375,8 @@ std::string render(const Figure& f, const std::string& dir, const std::string& n
     dat << s.data;
     if (!gp || !dat) throw Error("cannot write the gnuplot files of " + name + " in " + dir);
   }
-  const std::string cmd = "cd '" + dir + "' && gnuplot '" + name + ".gp' > '" + name +
-                          ".log' 2>&1 < /dev/null";
+  const std::string cmd =
+      "cd '" + dir + "' && gnuplot '" + name + ".gp' > '" + name + ".log' 2>&1 < /dev/null";
   const int rc = std::system(cmd.c_str());
   if (rc != 0) {
     std::ifstream log(fs::path(dir) / (name + ".log"));
@@ -385,8 +388,9 @@ std::string render(const Figure& f, const std::string& dir, const std::string& n
       }
     }
     if (WIFEXITED(rc) && WEXITSTATUS(rc) == 127) {
-      throw Error("gnuplot not found: the propagation figures need it (Debian: apt-get "
-                  "install gnuplot-nox)");
+      throw Error(
+          "gnuplot not found: the propagation figures need it (Debian: apt-get "
+          "install gnuplot-nox)");
     }
     throw Error("gnuplot failed on " + name + ".gp: " + first);
   }

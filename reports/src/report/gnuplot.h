@@ -48,34 +48,34 @@ struct Series {
   Kind kind = Kind::kLine;
   std::vector<double> x, y, y2;
   Look look;
-  double width = 2.0;        // line width
+  double width = 2.0;  // line width
   double point_size = 0.9;
-  double alpha = 0.18;       // band opacity
-  std::string title;         // legend entry ("" = none); plain text
+  double alpha = 0.18;  // band opacity
+  std::string title;    // legend entry ("" = none); plain text
 };
 
 struct Axis {
-  std::string label;         // enhanced text (caller escapes data strings)
+  std::string label;  // enhanced text (caller escapes data strings)
   bool log = false;
   double min = kNaN, max = kNaN;  // NaN: from the data (log: whole decades)
-  double tic = kNaN;         // linear axes: major tic increment (NaN: gnuplot's)
-  int minor = 0;             // linear axes: minor tics per interval (0: none)
-  std::string format;        // linear axes: tic label format ("" = gnuplot's)
+  double tic = kNaN;              // linear axes: major tic increment (NaN: gnuplot's)
+  int minor = 0;                  // linear axes: minor tics per interval (0: none)
+  std::string format;             // linear axes: tic label format ("" = gnuplot's)
   // Explicit major tics (value, label); replace the automatic ones.
   std::vector<std::pair<double, std::string>> tics;
 };
 
 struct Panel {
-  std::string title;         // enhanced text
+  std::string title;  // enhanced text
   Axis x, y;
   std::vector<Series> series;
   std::vector<std::string> commands;  // extra gnuplot commands (labels, arrows)
-  bool key_inside = false;   // a key inside this panel (only for a panel whose
-                             // series titles do not cover data; default: none)
+  bool key_inside = false;            // a key inside this panel (only for a panel whose
+                                      // series titles do not cover data; default: none)
 };
 
 struct LegendEntry {
-  std::string title;         // plain text
+  std::string title;  // plain text
   Kind kind = Kind::kLine;
   Look look;
   double alpha = 0.18;
@@ -83,8 +83,8 @@ struct LegendEntry {
 
 struct Figure {
   int width = 900, height = 600;
-  int cols = 1;                     // panels per row
-  std::string title;                // enhanced text, above the panels
+  int cols = 1;       // panels per row
+  std::string title;  // enhanced text, above the panels
   std::vector<Panel> panels;
   std::vector<LegendEntry> legend;  // a strip below the panels
   int legend_cols = 3;

@@ -177,14 +177,15 @@ Look Grey(const std::string& dash = "(6,4)") { return Look{"#777777", dash, 7}; 
 // The three style keys of theory-vs-simulation figures.
 void StyleKeys(std::vector<LegendEntry>& legend, const std::string& band = "5–95% of networks") {
   legend.push_back({"theory (line)", Kind::kLine, Black(), 0.18});
-  legend.push_back({"simulation: mean over networks (points)", Kind::kPoints, Look{"#000000", "", 6}, 0.18});
+  legend.push_back(
+      {"simulation: mean over networks (points)", Kind::kPoints, Look{"#000000", "", 6}, 0.18});
   legend.push_back({band + " (band)", Kind::kBand, Look{"#555555", "", 7}, 0.25});
 }
 
 std::string Label(const std::string& text, double gx, double gy, const std::string& align = "left",
                   const std::string& font = ",11") {
-  return fmt::format("set label {} at graph {}, graph {} {} font \"{}\" front",
-                     "\"" + text + "\"", gx, gy, align, font);
+  return fmt::format("set label {} at graph {}, graph {} {} font \"{}\" front", "\"" + text + "\"",
+                     gx, gy, align, font);
 }
 
 // ---- The rendering context ------------------------------------------------------------
@@ -211,9 +212,10 @@ std::string Intro(Ctx& c, const PropagationRenderOptions& o) {
   const J& gs = grid["settings"];
   std::string md;
   md += "# Variance propagation at initialization\n\n";
-  md += "How the scale of random weights decides whether a signal survives a deep network, "
-        "and what that does to training: each phenomenon measured, drawn, and compared with "
-        "the mean-field theory that explains it.\n\n";
+  md +=
+      "How the scale of random weights decides whether a signal survives a deep network, "
+      "and what that does to training: each phenomenon measured, drawn, and compared with "
+      "the mean-field theory that explains it.\n\n";
   md += fmt::format(
       "Generated from the data products in [`{0}/`]({0}/) (commit `{1}`; one JSON file per "
       "experiment, schema `initcheck.propagation.<name>/1`, with its settings and seeds). "
@@ -222,19 +224,22 @@ std::string Intro(Ctx& c, const PropagationRenderOptions& o) {
       "--out reports/{0}` (the experiments) and `initcheck propagate render --data "
       "reports/{0} --out reports` (this page and its figures, gnuplot).\n\n",
       o.data_link, grid["commit"].get<std::string>());
-  md += "## Contents\n\n"
-        "1. [The setting: signals, theory, phases, agreement](#the-setting)\n"
-        "2. [Zero and constant init never break symmetry](#zero-and-constant-init-never-break-symmetry)\n"
-        "3. [Too small vanishes, too large explodes](#too-small-vanishes-too-large-explodes)\n"
-        "4. [Sigmoid with too-large weights saturates](#sigmoid-with-too-large-weights-saturates)\n"
-        "5. [ReLU's dead zone halves the variance](#relus-dead-zone-halves-the-variance)\n"
-        "6. [Xavier, He, LeCun: phases per activation](#xavier-he-lecun-phases-per-activation)\n"
-        "7. [Training, measured](#training-measured)\n"
-        "8. [Residual networks](#residual-networks)\n"
-        "9. [Theory against simulation, stated honestly](#theory-against-simulation-stated-honestly)\n"
-        "10. [Beyond the mean: finite width](#beyond-the-mean-finite-width)\n"
-        "11. [Beyond the variance: Jacobian spectra](#beyond-the-variance-jacobian-spectra)\n"
-        "12. [Every activation × scheme](#every-activation--scheme)\n\n";
+  md +=
+      "## Contents\n\n"
+      "1. [The setting: signals, theory, phases, agreement](#the-setting)\n"
+      "2. [Zero and constant init never break "
+      "symmetry](#zero-and-constant-init-never-break-symmetry)\n"
+      "3. [Too small vanishes, too large explodes](#too-small-vanishes-too-large-explodes)\n"
+      "4. [Sigmoid with too-large weights saturates](#sigmoid-with-too-large-weights-saturates)\n"
+      "5. [ReLU's dead zone halves the variance](#relus-dead-zone-halves-the-variance)\n"
+      "6. [Xavier, He, LeCun: phases per activation](#xavier-he-lecun-phases-per-activation)\n"
+      "7. [Training, measured](#training-measured)\n"
+      "8. [Residual networks](#residual-networks)\n"
+      "9. [Theory against simulation, stated "
+      "honestly](#theory-against-simulation-stated-honestly)\n"
+      "10. [Beyond the mean: finite width](#beyond-the-mean-finite-width)\n"
+      "11. [Beyond the variance: Jacobian spectra](#beyond-the-variance-jacobian-spectra)\n"
+      "12. [Every activation × scheme](#every-activation--scheme)\n\n";
   md += "## The setting\n\n";
   md += fmt::format(
       "**Network.** A stack of L fully connected layers, every layer n × n, the same "
@@ -242,35 +247,38 @@ std::string Intro(Ctx& c, const PropagationRenderOptions& o) {
       "I). Unless a section says otherwise L = {}, n = {}, a batch of {} inputs per network "
       "and several independently drawn networks (\"seeds\").\n\n",
       gs["depth"].get<int>(), gs["width"].get<int>(), gs["batch"].get<int>());
-  md += "**What is measured.** The forward signal qˡ, the mean square of the "
-        "pre-activations zˡ (per input and network, (1/n) Σᵢ (zᵢˡ)², then averaged), and the "
-        "backward signal gˡ, the mean square of the gradient ∂L/∂zˡ when the loss is a "
-        "random read-out L = r·φ(zᴸ), r ~ N(0, I), drawn independently of the network.\n\n";
-  md += "**Theory** (mean field; Poole et al. 2016, Schoenholz et al. 2017). With σ_w² = n "
-        "E[W²] (1/3 for PyTorch's default `kaiming_uniform(a=√5)`, 1 for LeCun and for "
-        "Xavier on square layers, 2 for He), each unit of zˡ is Gaussian with variance qˡ "
-        "when n is large, and\n\n"
-        "- forward: qˡ⁺¹ = σ_w² E[φ(√qˡ ξ)²], ξ ~ N(0, 1) (the *length map*);\n"
-        "- backward: gˡ = χˡ gˡ⁺¹ with χˡ = σ_w² E[φ′(√qˡ ξ)²].\n\n"
-        "For ReLU, E[φ(√q ξ)²] = q/2 and E[φ′²] = 1/2, so both signals change by σ_w²/2 per "
-        "layer: the whole content of He et al. (2015). The expectations are closed forms "
-        "where they exist (linear, ReLU, leaky ReLU, GELU, ELU, SELU) and Gauss–Legendre "
-        "quadrature otherwise, checked against each other to 1e-12.\n\n";
-  md += "**Phases**, defined once and used throughout. The length map settles at a fixed "
-        "point q* (or grows without limit). There, χ₁ = σ_w² E[φ′(√q* ξ)²] is the factor by "
-        "which gradients — and small differences between two inputs — grow or shrink per "
-        "layer:\n\n"
-        "| phase | condition | what a deep network does |\n|---|---|---|\n"
-        "| ordered | χ₁ < 0.99 | gradients vanish like χ₁ˡ; different inputs become alike |\n"
-        "| critical | \\|χ₁ − 1\\| ≤ 0.01 | the *edge of chaos*: signals keep their size for "
-        "≥ 100 layers |\n"
-        "| chaotic | χ₁ > 1.01 | gradients explode like χ₁ˡ; similar inputs decorrelate |\n"
-        "| unbounded | no finite q* | q grows without limit (the forward signal explodes) |\n\n"
-        "The critical line χ₁ = 1 separates order from chaos in the (σ_w², σ_b²) plane "
-        "(Poole et al. 2016; Schoenholz et al. 2017); the tolerance 0.01 makes a gradient "
-        "change by less than e^0.5 over 50 layers. So ReLU + He (χ₁ = 1) and leaky "
-        "ReLU(0.01) + He (χ₁ = 1.0001) are both *critical*; leaky ReLU(0.2) + He (χ₁ = "
-        "1.04, q grows 1.04× per layer) is *unbounded*.\n\n";
+  md +=
+      "**What is measured.** The forward signal qˡ, the mean square of the "
+      "pre-activations zˡ (per input and network, (1/n) Σᵢ (zᵢˡ)², then averaged), and the "
+      "backward signal gˡ, the mean square of the gradient ∂L/∂zˡ when the loss is a "
+      "random read-out L = r·φ(zᴸ), r ~ N(0, I), drawn independently of the network.\n\n";
+  md +=
+      "**Theory** (mean field; Poole et al. 2016, Schoenholz et al. 2017). With σ_w² = n "
+      "E[W²] (1/3 for PyTorch's default `kaiming_uniform(a=√5)`, 1 for LeCun and for "
+      "Xavier on square layers, 2 for He), each unit of zˡ is Gaussian with variance qˡ "
+      "when n is large, and\n\n"
+      "- forward: qˡ⁺¹ = σ_w² E[φ(√qˡ ξ)²], ξ ~ N(0, 1) (the *length map*);\n"
+      "- backward: gˡ = χˡ gˡ⁺¹ with χˡ = σ_w² E[φ′(√qˡ ξ)²].\n\n"
+      "For ReLU, E[φ(√q ξ)²] = q/2 and E[φ′²] = 1/2, so both signals change by σ_w²/2 per "
+      "layer: the whole content of He et al. (2015). The expectations are closed forms "
+      "where they exist (linear, ReLU, leaky ReLU, GELU, ELU, SELU) and Gauss–Legendre "
+      "quadrature otherwise, checked against each other to 1e-12.\n\n";
+  md +=
+      "**Phases**, defined once and used throughout. The length map settles at a fixed "
+      "point q* (or grows without limit). There, χ₁ = σ_w² E[φ′(√q* ξ)²] is the factor by "
+      "which gradients — and small differences between two inputs — grow or shrink per "
+      "layer:\n\n"
+      "| phase | condition | what a deep network does |\n|---|---|---|\n"
+      "| ordered | χ₁ < 0.99 | gradients vanish like χ₁ˡ; different inputs become alike |\n"
+      "| critical | \\|χ₁ − 1\\| ≤ 0.01 | the *edge of chaos*: signals keep their size for "
+      "≥ 100 layers |\n"
+      "| chaotic | χ₁ > 1.01 | gradients explode like χ₁ˡ; similar inputs decorrelate |\n"
+      "| unbounded | no finite q* | q grows without limit (the forward signal explodes) |\n\n"
+      "The critical line χ₁ = 1 separates order from chaos in the (σ_w², σ_b²) plane "
+      "(Poole et al. 2016; Schoenholz et al. 2017); the tolerance 0.01 makes a gradient "
+      "change by less than e^0.5 over 50 layers. So ReLU + He (χ₁ = 1) and leaky "
+      "ReLU(0.01) + He (χ₁ = 1.0001) are both *critical*; leaky ReLU(0.2) + He (χ₁ = "
+      "1.04, q grows 1.04× per layer) is *unbounded*.\n\n";
   md += fmt::format(
       "**Agreement**, defined once. At every layer and in both directions the mean over "
       "the K networks is compared with theory: it *agrees* when it lies within k standard "
@@ -367,17 +375,20 @@ std::string SymmetrySection(Ctx& c) {
   }
   f.legend.push_back({"best constant prediction", Kind::kLine, Grey(), 0.2});
   f.legend.push_back({"loss: mean of the runs (line)", Kind::kLine, Black(), 0.2});
-  f.legend.push_back({"loss: min–max over the runs (band)", Kind::kBand, Look{"#555555", "", 7}, 0.25});
+  f.legend.push_back(
+      {"loss: min–max over the runs (band)", Kind::kBand, Look{"#555555", "", 7}, 0.25});
   f.legend.push_back({"spread: hidden layer 1 thick, layer 2 thin", Kind::kLine, Black(), 0.2});
   f.legend_cols = 4;
-  md += "**Mechanism.** If every hidden unit of a layer starts with the same incoming "
-        "weights, every unit computes the same value for every input, receives the same "
-        "gradient, and takes the same step: after any number of steps the units are still "
-        "copies of each other, and the layer acts like a single unit. With all-zero weights "
-        "it is worse: tanh(0) = ReLU(0) = 0, so no signal reaches the output and no "
-        "gradient reaches the weights; only the output bias learns.\n\n";
-  md += c.Figure(f, "symmetry", "test loss and spread of hidden units during SGD from zero, "
-                                "constant and random init");
+  md +=
+      "**Mechanism.** If every hidden unit of a layer starts with the same incoming "
+      "weights, every unit computes the same value for every input, receives the same "
+      "gradient, and takes the same step: after any number of steps the units are still "
+      "copies of each other, and the layer acts like a single unit. With all-zero weights "
+      "it is worse: tanh(0) = ReLU(0) = 0, so no signal reaches the output and no "
+      "gradient reaches the weights; only the output bias learns.\n\n";
+  md += c.Figure(f, "symmetry",
+                 "test loss and spread of hidden units during SGD from zero, "
+                 "constant and random init");
   md += fmt::format(
       "*Experiment:* an MLP with {} inputs and {} hidden layers of {} units ({}), trained by "
       "{} (learning rate {}, momentum {}) for {} steps of {} examples on a synthetic "
@@ -390,8 +401,10 @@ std::string SymmetrySection(Ctx& c) {
       st["steps"].get<int>(), st["batch"].get<int>(), st["task"].get<std::string>(),
       j["seeds"]["runs"].get<int>(), "0 … " + std::to_string(j["seeds"]["runs"].get<int>() - 1),
       st["spread"].get<std::string>());
-  md += "| activation | init | largest spread | distinct units | final test loss | vs. best constant |\n"
-        "|---|---|---:|---:|---:|---:|\n";
+  md +=
+      "| activation | init | largest spread | distinct units | final test loss | vs. best constant "
+      "|\n"
+      "|---|---|---:|---:|---:|---:|\n";
   for (const J& cs : j["cases"]) {
     const J& s = cs["summary"];
     const double base = D(cs["baseline_loss"]);
@@ -399,13 +412,13 @@ std::string SymmetrySection(Ctx& c) {
                       cs["activation"].get<std::string>(), cs["init"].get<std::string>(),
                       D(s["max_spread"]) == 0 ? "**0** (exactly)" : G3(D(s["max_spread"])),
                       s["min_distinct_units"].get<int>(), st["width"].get<int>(),
-                      G3(D(s["final_test_loss_mean"])),
-                      G2(D(s["final_test_loss_mean"]) / base));
+                      G3(D(s["final_test_loss_mean"])), G2(D(s["final_test_loss_mean"]) / base));
   }
-  md += "\nLargest spread: over both hidden layers, every step and every run; distinct "
-        "units: the fewest distinct incoming weight vectors in any layer at any step. "
-        "\"vs. best constant\": final test loss divided by that of the best constant "
-        "prediction (1 = learned nothing).\n\n";
+  md +=
+      "\nLargest spread: over both hidden layers, every step and every run; distinct "
+      "units: the fewest distinct incoming weight vectors in any layer at any step. "
+      "\"vs. best constant\": final test loss divided by that of the best constant "
+      "prediction (1 = learned nothing).\n\n";
   return md;
 }
 
@@ -432,20 +445,19 @@ void MarkUndrawable(Panel& p, const J& pair, const std::string& dir, const std::
   }
   if (zeros > 0) {
     p.commands.push_back(Label(gp::escape(name) + fmt::format(": exactly 0 at {} of {} layers "
-                                                           "(not drawable on a log axis)",
-                                                           zeros, mean.size()),
+                                                              "(not drawable on a log axis)",
+                                                              zeros, mean.size()),
                                0.02, label_y));
     label_y -= 0.07;
   }
   if (nulls > 0) {
     p.commands.push_back(Label(gp::escape(name) + fmt::format(": networks overflowed 1e300 at "
-                                                           "{} layers (not drawn)",
-                                                           nulls),
+                                                              "{} layers (not drawn)",
+                                                              nulls),
                                0.02, label_y));
     label_y -= 0.07;
   }
 }
-
 
 // ---- 2. Vanishing and exploding ---------------------------------------------------------
 std::string VanishSection(Ctx& c) {
@@ -459,15 +471,16 @@ std::string VanishSection(Ctx& c) {
                                         {"tanh", "xavier_uniform"}}) {
     if (HasPair(grid, r.act, "normal(std=0.001)")) rows.push_back(r);
   }
-  md += "**Mechanism.** Each layer multiplies the forward signal by σ_w² E[φ(√q ξ)²]/q and the "
-        "backward signal by χ = σ_w² E[φ′²]. With N(0, 0.001²) weights on n = 256 inputs "
-        "σ_w² = 256 × 10⁻⁶ = 2.6 × 10⁻⁴: the signals shrink by σ_w²/2 ≈ 1/8000 per ReLU "
-        "layer and by σ_w² ≈ 1/4000 per tanh layer (tanh is the identity near 0), in both "
-        "directions. With N(0, 1) weights σ_w² "
-        "= 256: a ReLU network multiplies both signals by 128 per layer. tanh caps the "
-        "forward signal (|tanh| ≤ 1, so q ≤ σ_w²) but not the backward one: its units sit "
-        "in saturation, yet the few that are not pass gradients with χ₁ ≈ 8.7 per layer "
-        "(chaotic).\n\n";
+  md +=
+      "**Mechanism.** Each layer multiplies the forward signal by σ_w² E[φ(√q ξ)²]/q and the "
+      "backward signal by χ = σ_w² E[φ′²]. With N(0, 0.001²) weights on n = 256 inputs "
+      "σ_w² = 256 × 10⁻⁶ = 2.6 × 10⁻⁴: the signals shrink by σ_w²/2 ≈ 1/8000 per ReLU "
+      "layer and by σ_w² ≈ 1/4000 per tanh layer (tanh is the identity near 0), in both "
+      "directions. With N(0, 1) weights σ_w² "
+      "= 256: a ReLU network multiplies both signals by 128 per layer. tanh caps the "
+      "forward signal (|tanh| ≤ 1, so q ≤ σ_w²) but not the backward one: its units sit "
+      "in saturation, yet the few that are not pass gradients with χ₁ ≈ 8.7 per layer "
+      "(chaotic).\n\n";
   gp::Figure f;
   f.width = 900;
   f.height = 680;
@@ -475,7 +488,8 @@ std::string VanishSection(Ctx& c) {
   for (const Row& r : rows) {
     for (const std::string dir : {"forward", "backward"}) {
       Panel p;
-      p.title = "{/:Bold " + r.act + "} — " + (dir == std::string("forward") ? "forward qˡ" : "backward gˡ = E[(∂L/∂zˡ)²]");
+      p.title = "{/:Bold " + r.act + "} — " +
+                (dir == std::string("forward") ? "forward qˡ" : "backward gˡ = E[(∂L/∂zˡ)²]");
       p.x.label = "layer l";
       p.x.tic = 10;
       p.x.minor = 2;
@@ -484,7 +498,8 @@ std::string VanishSection(Ctx& c) {
       p.y.label = dir == std::string("forward") ? "qˡ" : "gˡ";
       p.y.log = true;
       int i = 0;
-      for (const std::string& sch : {std::string("normal(std=0.001)"), std::string("normal(std=1)"), r.ref}) {
+      for (const std::string& sch :
+           {std::string("normal(std=0.001)"), std::string("normal(std=1)"), r.ref}) {
         AddPair(p, FindPair(grid, r.act, sch), dir, gp::palette(i), i);
         ++i;
       }
@@ -497,28 +512,33 @@ std::string VanishSection(Ctx& c) {
     f.legend.push_back({Short(sch) + ": σ_w² = " + G2(D(p0["sigma_w2"])), Kind::kLinePoints,
                         gp::palette(i++), 0.2});
   }
-  f.legend.push_back({"matched: He normal (relu), Xavier uniform (tanh)", Kind::kLinePoints,
-                      gp::palette(2), 0.2});
+  f.legend.push_back(
+      {"matched: He normal (relu), Xavier uniform (tanh)", Kind::kLinePoints, gp::palette(2), 0.2});
   StyleKeys(f.legend);
   f.legend_cols = 2;
-  md += c.Figure(f, "vanish_explode", "forward and backward signals for tiny, huge and matched weights");
-  md += "| activation | init | σ_w² | phase (χ₁) | qᴸ/q¹: theory · simulated | gradient below 10⁻³⁰ of the output's at layer |\n"
-        "|---|---|---:|---|---|---|\n";
+  md += c.Figure(f, "vanish_explode",
+                 "forward and backward signals for tiny, huge and matched weights");
+  md +=
+      "| activation | init | σ_w² | phase (χ₁) | qᴸ/q¹: theory · simulated | gradient below 10⁻³⁰ "
+      "of the output's at layer |\n"
+      "|---|---|---:|---|---|---|\n";
   for (const Row& r : rows) {
-    for (const std::string& sch : {std::string("normal(std=0.001)"), std::string("normal(std=1)"), r.ref}) {
+    for (const std::string& sch :
+         {std::string("normal(std=0.001)"), std::string("normal(std=1)"), r.ref}) {
       const J& p = FindPair(grid, r.act, sch);
       const J& ph = p["phenomena"];
-      md += fmt::format("| {} | {} | {} | {} ({}) | {} · {} | {} (theory {}) |\n", r.act, Short(sch),
-                        G3(D(p["sigma_w2"])), p["phase"]["label"].get<std::string>(),
+      md += fmt::format("| {} | {} | {} | {} ({}) | {} · {} | {} (theory {}) |\n", r.act,
+                        Short(sch), G3(D(p["sigma_w2"])), p["phase"]["label"].get<std::string>(),
                         G3(D(p["phase"]["chi1"])), G3(D(ph["forward_ratio"]["theory"])),
                         G3(D(ph["forward_ratio"]["simulated"])),
                         Layer(ph["backward_vanish_layer"]["simulated"]),
                         Layer(ph["backward_vanish_layer"]["theory"]));
     }
   }
-  md += "\nχ₁ of an unbounded pair is the limit of χˡ as q → ∞. The vanishing layer counts "
-        "down from the output: the first layer, going back, whose gradient is below 10⁻³⁰ "
-        "of the output layer's. \"simulated\" is the mean over the networks.\n\n";
+  md +=
+      "\nχ₁ of an unbounded pair is the limit of χˡ as q → ∞. The vanishing layer counts "
+      "down from the output: the first layer, going back, whose gradient is below 10⁻³⁰ "
+      "of the output layer's. \"simulated\" is the mean over the networks.\n\n";
   return md;
 }
 
@@ -527,14 +547,15 @@ std::string SaturationSection(Ctx& c) {
   const J& j = c["saturation"];
   const J& st = j["settings"];
   std::string md = "## Sigmoid with too-large weights saturates\n\n";
-  md += "**Mechanism.** σ(z) = 1/(1 + e⁻ᶻ) is flat away from 0: σ′(z) = σ(z)(1 − σ(z)) is "
-        "at most 1/4 and falls like e^−|z|. With N(0, 1) weights on 256 inputs the "
-        "pre-activations have variance qˡ ≈ 256 × E[σ²] ≈ 120, so most |z| are large: the "
-        "activations pile up at 0 and 1 and σ′ is astronomically small for most units. Those "
-        "units pass no gradient (Glorot & Bengio 2010 saw the top hidden layer saturate at "
-        "0). Xavier's σ_w² = 1 keeps q ≈ 0.27, σ(z) near 1/2 and σ′ near its maximum — but "
-        "σ′ ≤ 1/4 means χ₁ = 0.056: sigmoid networks are deeply ordered even when nothing "
-        "saturates (gradients shrink ~18× per layer).\n\n";
+  md +=
+      "**Mechanism.** σ(z) = 1/(1 + e⁻ᶻ) is flat away from 0: σ′(z) = σ(z)(1 − σ(z)) is "
+      "at most 1/4 and falls like e^−|z|. With N(0, 1) weights on 256 inputs the "
+      "pre-activations have variance qˡ ≈ 256 × E[σ²] ≈ 120, so most |z| are large: the "
+      "activations pile up at 0 and 1 and σ′ is astronomically small for most units. Those "
+      "units pass no gradient (Glorot & Bengio 2010 saw the top hidden layer saturate at "
+      "0). Xavier's σ_w² = 1 keeps q ≈ 0.27, σ(z) near 1/2 and σ′ near its maximum — but "
+      "σ′ ≤ 1/4 means χ₁ = 0.056: sigmoid networks are deeply ordered even when nothing "
+      "saturates (gradients shrink ~18× per layer).\n\n";
   const int hb = st["activation_bins"]["count"];
   const double lg_lo = D(st["log10_derivative_bins"]["low"]);
   const double lg_w = D(st["log10_derivative_bins"]["width"]);
@@ -572,7 +593,8 @@ std::string SaturationSection(Ctx& c) {
     std::string below_text;
     for (const J& L : sj["layers"]) {
       const Look lk = gp::palette(li);
-      std::vector<double> hs = V(L["activation_hist"]["simulated"]), ht = V(L["activation_hist"]["theory"]);
+      std::vector<double> hs = V(L["activation_hist"]["simulated"]),
+                          ht = V(L["activation_hist"]["theory"]);
       for (double& v : hs) v *= hb;  // probability per bin -> density
       for (double& v : ht) v *= hb;
       ph.series.push_back(Line(hx, ht, lk, 1.8));
@@ -584,9 +606,9 @@ std::string SaturationSection(Ctx& c) {
       ++li;
     }
     if (below_text.find_first_not_of("0.%, ") != std::string::npos) {
-      pd.commands.push_back(Label(fmt::format("off scale, below 10^{{{}}}: {} (layers 1–{})", lg_lo,
-                                              below_text, li),
-                                  0.03, 0.94, "left", ",10"));
+      pd.commands.push_back(
+          Label(fmt::format("off scale, below 10^{{{}}}: {} (layers 1–{})", lg_lo, below_text, li),
+                0.03, 0.94, "left", ",10"));
     }
     nl = std::max(nl, li);
     f.panels.push_back(ph);
@@ -606,8 +628,10 @@ std::string SaturationSection(Ctx& c) {
       "σ′(z) < {}.\n\n",
       st["depth"].get<int>(), st["width"].get<int>(), st["networks"].get<int>(),
       st["batch"].get<int>(), j["seeds"]["first"].get<int>(), G3(D(st["saturated_threshold"])));
-  md += "| layer | qˡ (theory) | saturated, N(0, 1): sim · theory | qˡ (theory) | saturated, Xavier: sim · theory |\n"
-        "|---:|---:|---|---:|---|\n";
+  md +=
+      "| layer | qˡ (theory) | saturated, N(0, 1): sim · theory | qˡ (theory) | saturated, Xavier: "
+      "sim · theory |\n"
+      "|---:|---:|---|---:|---|\n";
   const J& a = j["schemes"][0]["layers"];
   const J& b = j["schemes"].size() > 1 ? j["schemes"][1]["layers"] : a;
   for (size_t l = 0; l < a.size(); ++l) {
@@ -640,14 +664,15 @@ std::string DeadZoneSection(Ctx& c) {
   const J& st = j["settings"];
   const int depth = st["depth"];
   std::string md = "## ReLU's dead zone halves the variance\n\n";
-  md += "**Mechanism** (He et al. 2015). A pre-activation y is symmetric about 0, and ReLU "
-        "sets the negative half to 0: half of the units of a layer are inactive for a given "
-        "input, and E[ReLU(y)²] = ½ E[y²]. The next layer sums n such inputs with weights of "
-        "variance Var[w], so Var[yˡ] = n Var[w] · ½ Var[yˡ⁻¹]: the variance is multiplied by "
-        "½ n Var[w] at every layer. Xavier on a square layer has n Var[w] = 1 — the signal "
-        "halves per layer, 2⁻²⁹ ≈ 2 × 10⁻⁹ after 30 layers; He's n Var[w] = 2 makes the "
-        "factor exactly 1. The same argument runs backward (ReLU′ ∈ {0, 1}, each with "
-        "probability ½).\n\n";
+  md +=
+      "**Mechanism** (He et al. 2015). A pre-activation y is symmetric about 0, and ReLU "
+      "sets the negative half to 0: half of the units of a layer are inactive for a given "
+      "input, and E[ReLU(y)²] = ½ E[y²]. The next layer sums n such inputs with weights of "
+      "variance Var[w], so Var[yˡ] = n Var[w] · ½ Var[yˡ⁻¹]: the variance is multiplied by "
+      "½ n Var[w] at every layer. Xavier on a square layer has n Var[w] = 1 — the signal "
+      "halves per layer, 2⁻²⁹ ≈ 2 × 10⁻⁹ after 30 layers; He's n Var[w] = 2 makes the "
+      "factor exactly 1. The same argument runs backward (ReLU′ ∈ {0, 1}, each with "
+      "probability ½).\n\n";
   gp::Figure f;
   f.width = 900;
   f.height = 680;
@@ -688,8 +713,9 @@ std::string DeadZoneSection(Ctx& c) {
     gain.series.push_back(Points(xg, V(sj["gain"]["simulated"]), lk, 1, 0));
     inactive.series.push_back(Points(x, V(sj["inactive"]["simulated"]), lk, 1, 0));
     dead.series.push_back(Points(x, V(sj["dead_for_whole_batch"]), lk, 1, 0));
-    f.legend.push_back({sj["label"].get<std::string>() + fmt::format(" (n Var[w] = {})", G3(D(sj["sigma_w2"]))),
-                        Kind::kLinePoints, lk, 0.2});
+    f.legend.push_back(
+        {sj["label"].get<std::string>() + fmt::format(" (n Var[w] = {})", G3(D(sj["sigma_w2"]))),
+         Kind::kLinePoints, lk, 0.2});
     ++i;
   }
   const std::vector<double> hx = {0, double(depth + 1)}, hy = {0.5, 0.5};
@@ -697,15 +723,18 @@ std::string DeadZoneSection(Ctx& c) {
   for (Panel* p : {&q, &gain, &inactive, &dead}) f.panels.push_back(*p);
   StyleKeys(f.legend);
   f.legend_cols = 3;
-  md += c.Figure(f, "relu_dead_zone", "relu: variance, gain per layer, inactive and dead units, Xavier vs He");
+  md += c.Figure(f, "relu_dead_zone",
+                 "relu: variance, gain per layer, inactive and dead units, Xavier vs He");
   md += fmt::format(
       "*Experiment:* ReLU network, {} layers of {} units, {} networks × {} inputs (seeds "
       "{} …). The gain is measured per network and then averaged; its theory ½ n Var[w] "
       "holds exactly in expectation at any width.\n\n",
       depth, st["width"].get<int>(), st["networks"].get<int>(), st["batch"].get<int>(),
       j["seeds"]["first"].get<int>());
-  md += "| init | n Var[w] | mean gain per layer (theory) | inactive fraction (theory ½) | dead for the whole batch at layer L | verdict (qˡ, gˡ) |\n"
-        "|---|---:|---|---|---:|---|\n";
+  md +=
+      "| init | n Var[w] | mean gain per layer (theory) | inactive fraction (theory ½) | dead for "
+      "the whole batch at layer L | verdict (qˡ, gˡ) |\n"
+      "|---|---:|---|---|---:|---|\n";
   for (const J& sj : j["schemes"]) {
     const std::vector<double> g = V(sj["gain"]["simulated"]), in = V(sj["inactive"]["simulated"]);
     double gm = 0, im = 0;
@@ -718,13 +747,14 @@ std::string DeadZoneSection(Ctx& c) {
                       sj["verdict"]["agree"].get<int>() + sj["verdict"]["disagree"].get<int>(),
                       sj["verdict"]["comparisons"].get<int>());
   }
-  md += "\nUnits that are inactive for *every* input of the batch grow with depth under "
-        "both inits: deep ReLU layers map different inputs to ever more similar vectors "
-        "(the correlation map drives c → 1), so a unit that is off for one input tends to "
-        "be off for all. The verdict on qˡ and gˡ is mostly *not decidable* at this depth "
-        "and number of networks: one ReLU network's qˡ fluctuates by a factor e^±(5l/n)^½ "
-        "(Hanin & Nica 2019), which 16 networks cannot average down to a factor 1.5 — see "
-        "[Beyond the mean](#beyond-the-mean-finite-width).\n\n";
+  md +=
+      "\nUnits that are inactive for *every* input of the batch grow with depth under "
+      "both inits: deep ReLU layers map different inputs to ever more similar vectors "
+      "(the correlation map drives c → 1), so a unit that is off for one input tends to "
+      "be off for all. The verdict on qˡ and gˡ is mostly *not decidable* at this depth "
+      "and number of networks: one ReLU network's qˡ fluctuates by a factor e^±(5l/n)^½ "
+      "(Hanin & Nica 2019), which 16 networks cannot average down to a factor 1.5 — see "
+      "[Beyond the mean](#beyond-the-mean-finite-width).\n\n";
   return md;
 }
 
@@ -732,15 +762,16 @@ std::string DeadZoneSection(Ctx& c) {
 std::string PhasesSection(Ctx& c) {
   const J& j = c["phases"];
   std::string md = "## Xavier, He, LeCun: phases per activation\n\n";
-  md += "**Mechanism.** The initializers differ only in σ_w²: LeCun chose 1 for units that "
-        "pass variance through (tanh and linear near 0), He chose 2 to make up for ReLU's "
-        "halving, Xavier averages fan-in and fan-out (on square layers it *is* LeCun). "
-        "Whether a σ_w² is right depends on the activation: what matters is χ₁ at the "
-        "fixed point the signal settles to. The left panel puts every activation on the "
-        "same scale: points on the critical line χ₁ = 1 keep gradients alive over depth; "
-        "below it they vanish, above it they explode. The right panel is the classic phase "
-        "diagram of tanh networks with bias variance σ_b² (Poole et al. 2016, Fig. 1; "
-        "Schoenholz et al. 2017).\n\n";
+  md +=
+      "**Mechanism.** The initializers differ only in σ_w²: LeCun chose 1 for units that "
+      "pass variance through (tanh and linear near 0), He chose 2 to make up for ReLU's "
+      "halving, Xavier averages fan-in and fan-out (on square layers it *is* LeCun). "
+      "Whether a σ_w² is right depends on the activation: what matters is χ₁ at the "
+      "fixed point the signal settles to. The left panel puts every activation on the "
+      "same scale: points on the critical line χ₁ = 1 keep gradients alive over depth; "
+      "below it they vanish, above it they explode. The right panel is the classic phase "
+      "diagram of tanh networks with bias variance σ_b² (Poole et al. 2016, Fig. 1; "
+      "Schoenholz et al. 2017).\n\n";
   std::vector<std::string> acts;
   std::vector<double> sw2s;
   for (const J& r : j["rows"]) {
@@ -785,9 +816,10 @@ std::string PhasesSection(Ctx& c) {
     filled.point_size = open.point_size = 1.5;
     for (const J& r : j["rows"]) {
       if (D(r["sigma_w2"]) != sw2s[si]) continue;
-      const double x = double(std::find(acts.begin(), acts.end(), r["activation"].get<std::string>()) -
-                              acts.begin() + 1) +
-                       (double(si) - 1.0) * 0.2;
+      const double x =
+          double(std::find(acts.begin(), acts.end(), r["activation"].get<std::string>()) -
+                 acts.begin() + 1) +
+          (double(si) - 1.0) * 0.2;
       if (r["label"] == "unbounded") {
         open.x.push_back(x);
         open.y.push_back(D(r["chi_eff"]));
@@ -841,9 +873,11 @@ std::string PhasesSection(Ctx& c) {
   f.panels.push_back(chi);
   f.panels.push_back(tanh_p);
   f.legend_cols = 2;
-  md += c.Figure(f, "phases", "chi_1 per activation for three weight variances; tanh phase diagram");
-  md += "| activation | σ_w² = 1/3 (PyTorch default) | σ_w² = 1 (LeCun, Xavier) | σ_w² = 2 (He) |\n"
-        "|---|---|---|---|\n";
+  md +=
+      c.Figure(f, "phases", "chi_1 per activation for three weight variances; tanh phase diagram");
+  md +=
+      "| activation | σ_w² = 1/3 (PyTorch default) | σ_w² = 1 (LeCun, Xavier) | σ_w² = 2 (He) |\n"
+      "|---|---|---|---|\n";
   for (const std::string& a : acts) {
     std::string row = "| " + a;
     for (double sw2 : sw2s) {
@@ -856,13 +890,14 @@ std::string PhasesSection(Ctx& c) {
     }
     md += row + " |\n";
   }
-  md += "\nχ₁ is taken at the fixed point reached from q¹ = σ_w²; for *unbounded* rows it is "
-        "the limit q → ∞, and χˡ ≈ is the average gradient factor per layer over 50 layers, "
-        "(g¹/gᴸ)^(1/49). Two things the table shows that the names hide: **Xavier + tanh is "
-        "critical only at q* = 0** — the forward signal decays slowly, qˡ ≈ 1/(2l), 100× "
-        "over 50 layers (see the tanh figure in the appendix) — and **GELU and SiLU are not "
-        "ReLU**: with He's σ_w² = 2 they are ordered (χ₁ = 0.5 at q* = 0; near 0 they act "
-        "like x/2), so their signals vanish.\n\n";
+  md +=
+      "\nχ₁ is taken at the fixed point reached from q¹ = σ_w²; for *unbounded* rows it is "
+      "the limit q → ∞, and χˡ ≈ is the average gradient factor per layer over 50 layers, "
+      "(g¹/gᴸ)^(1/49). Two things the table shows that the names hide: **Xavier + tanh is "
+      "critical only at q* = 0** — the forward signal decays slowly, qˡ ≈ 1/(2l), 100× "
+      "over 50 layers (see the tanh figure in the appendix) — and **GELU and SiLU are not "
+      "ReLU**: with He's σ_w² = 2 they are ordered (χ₁ = 0.5 at q* = 0; near 0 they act "
+      "like x/2), so their signals vanish.\n\n";
   return md;
 }
 
@@ -882,9 +917,9 @@ std::string GridAppendix(Ctx& c) {
       gs["depth"].get<int>(), gs["width"].get<int>(), gs["batch"].get<int>(),
       gs["seeds_min"].get<int>(), gs["seeds_max"].get<int>(), gs["seeds_min"].get<int>(),
       grid["seeds"]["first"].get<int>(), grid["seeds"]["first"].get<int>());
-  const std::vector<std::string> drawn = {"kaiming_uniform(a=sqrt(5))", "lecun_normal",
-                                          "xavier_uniform", "kaiming_normal(nonlinearity=relu)",
-                                          "orthogonal(gain=1)", "orthogonal(gain=sqrt(2))"};
+  const std::vector<std::string> drawn = {
+      "kaiming_uniform(a=sqrt(5))",        "lecun_normal",       "xavier_uniform",
+      "kaiming_normal(nonlinearity=relu)", "orthogonal(gain=1)", "orthogonal(gain=sqrt(2))"};
   for (const J& act_j : gs["activations"]) {
     const std::string act = act_j;
     md += "### " + act + "\n\n";
@@ -913,8 +948,8 @@ std::string GridAppendix(Ctx& c) {
           p.series.push_back(Band(std::vector<double>{0, p.x.max},
                                   std::vector<double>{1 / 1.5, 1 / 1.5},
                                   std::vector<double>{1.5, 1.5}, Look{"#999999", "", 7}, 0.18));
-          p.series.push_back(Line(std::vector<double>{0, p.x.max}, std::vector<double>{1, 1},
-                                  Black(), 1.2));
+          p.series.push_back(
+              Line(std::vector<double>{0, p.x.max}, std::vector<double>{1, 1}, Black(), 1.2));
         }
         int i = 0;
         double ly = 0.08;
@@ -952,12 +987,15 @@ std::string GridAppendix(Ctx& c) {
                           Kind::kLinePoints, gp::palette(i++), 0.2});
     }
     StyleKeys(f.legend);
-    f.legend.push_back({"within a factor 1.5 of theory (bottom row)", Kind::kBand,
-                        Look{"#999999", "", 7}, 0.3});
+    f.legend.push_back(
+        {"within a factor 1.5 of theory (bottom row)", Kind::kBand, Look{"#999999", "", 7}, 0.3});
     f.legend_cols = 3;
-    md += c.Figure(f, "grid_" + Slug(act), act + ": forward and backward signals per scheme, and simulated/theory");
-    md += "| scheme | σ_w² | phase (χ₁) | qᴸ/q¹: theory · simulated | g¹/gᴸ: theory · simulated | verdict |\n"
-          "|---|---:|---|---|---|---|\n";
+    md += c.Figure(f, "grid_" + Slug(act),
+                   act + ": forward and backward signals per scheme, and simulated/theory");
+    md +=
+        "| scheme | σ_w² | phase (χ₁) | qᴸ/q¹: theory · simulated | g¹/gᴸ: theory · simulated | "
+        "verdict |\n"
+        "|---|---:|---|---|---|---|\n";
     std::vector<std::string> notes;
     for (const J& pair : grid["pairs"]) {
       if (pair["activation"] != act) continue;
@@ -965,7 +1003,8 @@ std::string GridAppendix(Ctx& c) {
       const J& v = pair["verdict"];
       std::string phase = "–";
       if (pair["phase"].is_object()) {
-        phase = pair["phase"]["label"].get<std::string>() + " (" + G3(D(pair["phase"]["chi1"])) + ")";
+        phase =
+            pair["phase"]["label"].get<std::string>() + " (" + G3(D(pair["phase"]["chi1"])) + ")";
       }
       std::string verdict = v["pair"];
       const int n = v["comparisons"], ag = v["agree"], dis = v["disagree"], nd = v["not_decidable"];
@@ -1005,15 +1044,16 @@ std::string TrainingSection(Ctx& c) {
   const J& j = c["training"];
   const J& st = j["settings"];
   std::string md = "## Training, measured\n\n";
-  md += "**Mechanism.** He et al. (2015, Fig. 3) trained a 30-layer ReLU network from their "
-        "init and from Xavier's: theirs converged, Xavier's \"completely stalled\"; at 22 "
-        "layers both converged, theirs earlier. The reason is the halving of the previous "
-        "section, in both directions: with Xavier on square layers the input's signal at "
-        "layer l is 2^−l/2 of He's (in standard deviation) and the backward signal reaching "
-        "layer l from the output 2^−(L−l)/2, so every weight gradient — their product — "
-        "starts 2^−(L−1)/2 times smaller: 1/1400 at L = 22, 1/23000 at L = 30. SGD must first "
-        "grow the weights out of a plateau at the loss of the best constant guess; the "
-        "deeper the network, the longer the plateau.\n\n";
+  md +=
+      "**Mechanism.** He et al. (2015, Fig. 3) trained a 30-layer ReLU network from their "
+      "init and from Xavier's: theirs converged, Xavier's \"completely stalled\"; at 22 "
+      "layers both converged, theirs earlier. The reason is the halving of the previous "
+      "section, in both directions: with Xavier on square layers the input's signal at "
+      "layer l is 2^−l/2 of He's (in standard deviation) and the backward signal reaching "
+      "layer l from the output 2^−(L−l)/2, so every weight gradient — their product — "
+      "starts 2^−(L−1)/2 times smaller: 1/1400 at L = 22, 1/23000 at L = 30. SGD must first "
+      "grow the weights out of a plateau at the loss of the best constant guess; the "
+      "deeper the network, the longer the plateau.\n\n";
   gp::Figure f;
   f.width = 900;
   f.height = 680;
@@ -1076,12 +1116,14 @@ std::string TrainingSection(Ctx& c) {
                         gp::palette(i == 0 ? 0 : 1), 0.2});
   }
   for (const auto& [i, label] : order) {
-    f.legend.push_back({label + ": min–max over the runs (band)", Kind::kBand,
-                        gp::palette(i == 0 ? 0 : 1), 0.22});
+    f.legend.push_back(
+        {label + ": min–max over the runs (band)", Kind::kBand, gp::palette(i == 0 ? 0 : 1), 0.22});
   }
   f.legend.push_back({"best constant prediction (class frequencies)", Kind::kLine, Grey(), 0.2});
   f.legend_cols = 2;
-  md += c.Figure(f, "training", "training loss and test error of 30- and 22-layer ReLU MLPs from He and Xavier init");
+  md += c.Figure(
+      f, "training",
+      "training loss and test error of 30- and 22-layer ReLU MLPs from He and Xavier init");
   md += fmt::format(
       "*Experiment:* {}. Network: {} ({} units wide). {} (learning rate {}, momentum {}), "
       "{} steps of {} examples drawn from {} training examples; test error on {} "
@@ -1090,45 +1132,54 @@ std::string TrainingSection(Ctx& c) {
       st["task"].get<std::string>(), st["network"].get<std::string>(), st["width"].get<int>(),
       st["optimizer"]["name"].get<std::string>(), G3(D(st["optimizer"]["learning_rate"])),
       G3(D(st["optimizer"]["momentum"])), st["steps"].get<int>(), st["batch"].get<int>(),
-      st["train_size"].get<int>(), st["test_size"].get<int>(),
-      j["seeds"]["runs"].size(), [&] {
+      st["train_size"].get<int>(), st["test_size"].get<int>(), j["seeds"]["runs"].size(),
+      [&] {
         std::string s;
-        for (const J& r : j["seeds"]["runs"]) s += (s.empty() ? "" : ", ") + std::to_string(r.get<int>());
+        for (const J& r : j["seeds"]["runs"])
+          s += (s.empty() ? "" : ", ") + std::to_string(r.get<int>());
         return s;
-      }(), j["seeds"]["data"].get<int>());
-  md += "| depth | init | left the plateau | at step (per run) | final test error (per run) | gradient at layer 1, step 1 |\n"
-        "|---:|---|---|---|---|---:|\n";
+      }(),
+      j["seeds"]["data"].get<int>());
+  md +=
+      "| depth | init | left the plateau | at step (per run) | final test error (per run) | "
+      "gradient at layer 1, step 1 |\n"
+      "|---:|---|---|---|---|---:|\n";
   for (const J& g : j["groups"]) {
     const J& sm = g["summary"];
     std::string steps, errs;
-    for (const J& e : sm["escape_steps"]) steps += (steps.empty() ? "" : ", ") + (e.is_null() ? std::string("—") : std::to_string(e.get<int>()));
-    for (const J& e : sm["final_test_error"]) errs += (errs.empty() ? "" : ", ") + fmt::format("{:.2f}", D(e));
+    for (const J& e : sm["escape_steps"])
+      steps += (steps.empty() ? "" : ", ") +
+               (e.is_null() ? std::string("—") : std::to_string(e.get<int>()));
+    for (const J& e : sm["final_test_error"])
+      errs += (errs.empty() ? "" : ", ") + fmt::format("{:.2f}", D(e));
     double grad = 0;
     for (const J& r : g["runs"]) grad += D(r["initial_grad_rms"][0]) / double(g["runs"].size());
     md += fmt::format("| {} | {} | {} of {} | {} | {} | {} |\n", g["depth"].get<int>(),
-                      g["label"].get<std::string>(), sm["escaped"].get<int>(), sm["runs"].get<int>(),
-                      steps, errs, G2(grad));
+                      g["label"].get<std::string>(), sm["escaped"].get<int>(),
+                      sm["runs"].get<int>(), steps, errs, G2(grad));
   }
-  md += "\n*Left the plateau*: the training loss fell below 0.95 × that of the best "
-        "constant prediction (— = never within the run). *Gradient at layer 1*: RMS of the "
-        "entries of ∂L/∂W¹ on the first minibatch, mean over the runs.\n\n";
-  md += "**What was tried** (to make the phenomenon real, not staged). The network, task "
-        "and optimizer were fixed first (plain SGD with momentum 0.9, as He et al.; width "
-        "64; a nonlinear 10-class teacher task), then only the learning rate and the "
-        "number of steps were tuned, on seeds 0–1, and checked on seeds 2–5 before the "
-        "reported seeds were run. Learning rate 0.01: He trains at 22 and 30 layers; Xavier "
-        "at 22 layers leaves the plateau after 900–2100 steps in all 6 tuning runs, at 30 "
-        "layers in none within 3000 steps. Learning rate 0.03: Xavier-22 escapes earlier, "
-        "but a 30-layer He run became unstable (its loss jumped back to the plateau at "
-        "step ~2700). Batch 32 (to halve the cost): Xavier-22 escaped later (~2500 steps) "
-        "and a 30-layer He run became unstable, so the batch stayed at 64. In a PyTorch "
-        "prototype (800 steps): at learning rate 0.1 He failed at 30 layers (2 of 2 runs) "
-        "and at 22 (1 of 2); 800 steps at 0.01 are too few for Xavier-22 to escape. "
-        "One longer run (30 layers, Xavier, 20000 steps, run seed 0, same settings) left "
-        "the plateau between steps 8000 and 10000 — about 5–10× later than at 22 layers, "
-        "close to the 2^((30−22)/2) ≈ 16× smaller initial gradient. So \"stalls\" means "
-        "\"needs an order of magnitude more steps\", as it did for He et al. at their "
-        "budget.\n\n";
+  md +=
+      "\n*Left the plateau*: the training loss fell below 0.95 × that of the best "
+      "constant prediction (— = never within the run). *Gradient at layer 1*: RMS of the "
+      "entries of ∂L/∂W¹ on the first minibatch, mean over the runs.\n\n";
+  md +=
+      "**What was tried** (to make the phenomenon real, not staged). The network, task "
+      "and optimizer were fixed first (plain SGD with momentum 0.9, as He et al.; width "
+      "64; a nonlinear 10-class teacher task), then only the learning rate and the "
+      "number of steps were tuned, on seeds 0–1, and checked on seeds 2–5 before the "
+      "reported seeds were run. Learning rate 0.01: He trains at 22 and 30 layers; Xavier "
+      "at 22 layers leaves the plateau after 900–2100 steps in all 6 tuning runs, at 30 "
+      "layers in none within 3000 steps. Learning rate 0.03: Xavier-22 escapes earlier, "
+      "but a 30-layer He run became unstable (its loss jumped back to the plateau at "
+      "step ~2700). Batch 32 (to halve the cost): Xavier-22 escaped later (~2500 steps) "
+      "and a 30-layer He run became unstable, so the batch stayed at 64. In a PyTorch "
+      "prototype (800 steps): at learning rate 0.1 He failed at 30 layers (2 of 2 runs) "
+      "and at 22 (1 of 2); 800 steps at 0.01 are too few for Xavier-22 to escape. "
+      "One longer run (30 layers, Xavier, 20000 steps, run seed 0, same settings) left "
+      "the plateau between steps 8000 and 10000 — about 5–10× later than at 22 layers, "
+      "close to the 2^((30−22)/2) ≈ 16× smaller initial gradient. So \"stalls\" means "
+      "\"needs an order of magnitude more steps\", as it did for He et al. at their "
+      "budget.\n\n";
   return md;
 }
 
@@ -1138,17 +1189,18 @@ std::string ResidualSection(Ctx& c) {
   const J& st = j["settings"];
   const int depth = st["depth"];
   std::string md = "## Residual networks\n\n";
-  md += "**Mechanism.** A residual block adds its branch to its input, x_{l+1} = x_l + "
-        "W₂ φ(W₁ x_l). Given x_l, the branch output has mean 0 and is uncorrelated with "
-        "x_l (W₂ is independent of everything before it), so the variances add:\n\n"
-        "  q_{l+1} = q_l + σ₂² E[φ(√(σ₁² q_l) ξ)²] = q_l (1 + σ₁² σ₂² / 2) for ReLU,\n\n"
-        "and the same factor multiplies the gradient on the way back (∂L/∂x_l = ∂L/∂x_{l+1} "
-        "+ W₁ᵀ(φ′ ⊙ W₂ᵀ ∂L/∂x_{l+1})). With He init in both layers the factor is 3: the "
-        "skip connection does not save an unscaled network from exploding like 3ᴸ. Scaling "
-        "the output projection W₂ by 1/√(2L), as GPT-2 does (Radford et al. 2019), gives "
-        "σ₂² = 1/L and (1 + 1/L)ᴸ < e at any depth. Initializing W₂ to zero (Fixup, Zhang "
-        "et al. 2019; SkipInit, De & Smith 2020) makes every block the identity at "
-        "initialization: q stays exactly q₀ while W₂ still receives gradients.\n\n";
+  md +=
+      "**Mechanism.** A residual block adds its branch to its input, x_{l+1} = x_l + "
+      "W₂ φ(W₁ x_l). Given x_l, the branch output has mean 0 and is uncorrelated with "
+      "x_l (W₂ is independent of everything before it), so the variances add:\n\n"
+      "  q_{l+1} = q_l + σ₂² E[φ(√(σ₁² q_l) ξ)²] = q_l (1 + σ₁² σ₂² / 2) for ReLU,\n\n"
+      "and the same factor multiplies the gradient on the way back (∂L/∂x_l = ∂L/∂x_{l+1} "
+      "+ W₁ᵀ(φ′ ⊙ W₂ᵀ ∂L/∂x_{l+1})). With He init in both layers the factor is 3: the "
+      "skip connection does not save an unscaled network from exploding like 3ᴸ. Scaling "
+      "the output projection W₂ by 1/√(2L), as GPT-2 does (Radford et al. 2019), gives "
+      "σ₂² = 1/L and (1 + 1/L)ᴸ < e at any depth. Initializing W₂ to zero (Fixup, Zhang "
+      "et al. 2019; SkipInit, De & Smith 2020) makes every block the identity at "
+      "initialization: q stays exactly q₀ while W₂ still receives gradients.\n\n";
   gp::Figure f;
   f.width = 900;
   f.height = 680;
@@ -1193,8 +1245,8 @@ std::string ResidualSection(Ctx& c) {
     sweep.series.push_back(Line(sx, V(v["sweep"]["theory"]), lk));
     sweep.series.push_back(Points(sx, V(v["sweep"]["simulated"]), lk, 1, 0));
     const std::string label = v["label"];
-    f.legend.push_back({label + fmt::format(": ×{} per block", G3(D(v["factor"]))),
-                        Kind::kLinePoints, lk, 0.2});
+    f.legend.push_back(
+        {label + fmt::format(": ×{} per block", G3(D(v["factor"]))), Kind::kLinePoints, lk, 0.2});
     ++i;
   }
   for (const J& d : st["depth_sweep"]) sweep.x.tics.push_back({D(d), std::to_string(d.get<int>())});
@@ -1204,7 +1256,9 @@ std::string ResidualSection(Ctx& c) {
   f.panels.push_back(zoom);
   f.panels.push_back(back);
   f.panels.push_back(sweep);
-  md += c.Figure(f, "residual", "forward variance through residual blocks: unscaled, GPT-2 scaled, zero last layer");
+  md +=
+      c.Figure(f, "residual",
+               "forward variance through residual blocks: unscaled, GPT-2 scaled, zero last layer");
   md += fmt::format(
       "*Experiment:* {}; width {}, {} networks × {} inputs per variant (seeds {} …); the "
       "depth sweep uses {} networks × {} inputs at L = {}. The right panel's theory is "
@@ -1213,7 +1267,8 @@ std::string ResidualSection(Ctx& c) {
       st["batch"].get<int>(), j["seeds"]["first"].get<int>(), st["sweep_networks"].get<int>(),
       st["sweep_batch"].get<int>(), [&] {
         std::string s;
-        for (const J& d : st["depth_sweep"]) s += (s.empty() ? "" : ", ") + std::to_string(d.get<int>());
+        for (const J& d : st["depth_sweep"])
+          s += (s.empty() ? "" : ", ") + std::to_string(d.get<int>());
         return s;
       }());
   md += "| variant | factor per block | q_L/q_0 at L = " + std::to_string(depth) +
@@ -1309,25 +1364,27 @@ std::string AgreementSection(Ctx& c) {
       mean_s.y2.push_back(2 * se);
       med_s.x.push_back(n);
       med_s.y.push_back(md_);
-      chain_rows += fmt::format("| {} | {} | {} | {} ± {} | {} | {} |\n", act, w["width"].get<int>(),
-                                w["networks"].get<int>(), G3(m), G2(2 * se), G3(md_),
-                                Pct(D(w["top_1_percent_share_at_L"]), 0));
+      chain_rows += fmt::format("| {} | {} | {} | {} ± {} | {} | {} |\n", act,
+                                w["width"].get<int>(), w["networks"].get<int>(), G3(m), G2(2 * se),
+                                G3(md_), Pct(D(w["top_1_percent_share_at_L"]), 0));
       if (m - 2 * se <= 0) {
-        pg.commands.push_back(Label(fmt::format("{}, n = {}: the ± 2 SE bar reaches 0", act,
-                                                w["width"].get<int>()),
-                                    0.97, 0.93 - 0.06 * ci, "right", ",10"));
+        pg.commands.push_back(
+            Label(fmt::format("{}, n = {}: the ± 2 SE bar reaches 0", act, w["width"].get<int>()),
+                  0.97, 0.93 - 0.06 * ci, "right", ",10"));
       }
     }
     pg.series.push_back(mean_s);
     pg.series.push_back(med_s);
     f.legend.push_back({act + ": mean over networks ± 2 SE (exact scalar chain)", Kind::kErrorBars,
                         mean_s.look, 0.2});
-    f.legend.push_back({act + ": median network (scalar chain)", Kind::kLinePoints, med_s.look, 0.2});
+    f.legend.push_back(
+        {act + ": median network (scalar chain)", Kind::kLinePoints, med_s.look, 0.2});
     ++ci;
   }
   pg.x.min = wmin / 1.6;
   pg.x.max = wmax * 1.6;
-  pg.series.push_back(Line(std::vector<double>{pg.x.min, pg.x.max}, std::vector<double>{1, 1}, Black(), 1.5));
+  pg.series.push_back(
+      Line(std::vector<double>{pg.x.min, pg.x.max}, std::vector<double>{1, 1}, Black(), 1.5));
   pt.title = "tanh, σ_w² = 256: backward gˡ vs theory, by width";
   pt.x.label = "layer l";
   pt.x.min = 0;
@@ -1340,7 +1397,8 @@ std::string AgreementSection(Ctx& c) {
   std::vector<std::pair<int, double>> tanh_worst;  // width, largest deviation factor
   for (const J& w : wc["chaotic_tanh"]) {
     const Look lk = gp::palette(i == 0 ? 4 : i == 1 ? 5 : 7);  // not the black of theory
-    const std::vector<double> r = V(w["backward_mean_over_theory"]), se = V(w["backward_se_over_theory"]);
+    const std::vector<double> r = V(w["backward_mean_over_theory"]),
+                              se = V(w["backward_se_over_theory"]);
     std::vector<double> lo, hi;
     for (size_t k = 0; k < r.size(); ++k) {
       lo.push_back(r[k] - 2 * se[k]);
@@ -1349,50 +1407,55 @@ std::string AgreementSection(Ctx& c) {
     const std::vector<double> x = Range(1, static_cast<int>(r.size()));
     pt.series.push_back(Band(x, lo, hi, lk, 0.15));
     pt.series.push_back(Line(x, r, lk, 2.0));
-    f.legend.push_back({fmt::format("tanh, width {} (line: mean/theory, band: ± 2 SE)", w["width"].get<int>()),
-                        Kind::kLine, lk, 0.2});
+    f.legend.push_back(
+        {fmt::format("tanh, width {} (line: mean/theory, band: ± 2 SE)", w["width"].get<int>()),
+         Kind::kLine, lk, 0.2});
     double worst = 1;
     for (double v : r) {
       if (v > 0) worst = std::max(worst, std::max(v, 1 / v));
     }
     tanh_worst.push_back({w["width"].get<int>(), worst});
-    tanh_rows += fmt::format("| {} | {} | {} | {} | {} of {} |\n", w["width"].get<int>(),
-                             G3(r.front()), G3(r.back()), G2(worst), w["disagree"].get<int>(),
-                             w["comparisons"].get<int>());
+    tanh_rows +=
+        fmt::format("| {} | {} | {} | {} | {} of {} |\n", w["width"].get<int>(), G3(r.front()),
+                    G3(r.back()), G2(worst), w["disagree"].get<int>(), w["comparisons"].get<int>());
     ++i;
   }
-  pt.series.push_back(Line(Range(0, static_cast<int>(D(wc["settings"]["depth"])) + 1),
-                           std::vector<double>(static_cast<size_t>(D(wc["settings"]["depth"])) + 2, 1.0),
-                           Black(), 1.5));
+  pt.series.push_back(Line(
+      Range(0, static_cast<int>(D(wc["settings"]["depth"])) + 1),
+      std::vector<double>(static_cast<size_t>(D(wc["settings"]["depth"])) + 2, 1.0), Black(), 1.5));
   f.legend.push_back({"theory (ratio 1)", Kind::kLine, Black(), 0.2});
   f.legend_cols = 2;
   f.panels.push_back(pg);
   f.panels.push_back(pt);
-  md += "**GELU and SiLU + He: a finite-width effect.** GELU and SiLU behave like x/2 near "
-        "0 and like ReLU for large inputs, so with σ_w² = 2 the signal shrinks by a factor "
-        "between ¼ (small q) and 1 (large q) per layer: mean-field theory predicts a steady "
-        "decay (to ~10⁻¹² and ~10⁻¹⁴ after 50 layers). A finite network's q fluctuates from layer to layer, and a "
-        "network that happens to drift upward decays *more slowly* — the fluctuations are "
-        "amplified instead of averaged out. The mean over networks is then carried by a few "
-        "lucky ones and sits orders of magnitude above theory, while the typical (median) "
-        "network stays within a small factor of it. It is not the quadrature (GELU's "
-        "expectations have closed forms that agree with the quadrature SiLU uses to 1e-12) "
-        "and not the simulation: the exact "
-        "finite-width scalar chain (for Gaussian weights and one input, the pre-activations "
-        "of layer l + 1 given layer l are exactly i.i.d. N(0, σ_w² (1/n) Σⱼ φ(zⱼˡ)²), which "
-        "costs O(nL) per network) reproduces it, and the mean approaches theory as the "
-        "width grows:\n\n";
-  md += "| activation | width n | networks | mean/theory at L (± 2 SE) | median/theory | top 1% share of the mean |\n"
-        "|---|---:|---:|---|---:|---:|\n" +
-        chain_rows + "\n";
+  md +=
+      "**GELU and SiLU + He: a finite-width effect.** GELU and SiLU behave like x/2 near "
+      "0 and like ReLU for large inputs, so with σ_w² = 2 the signal shrinks by a factor "
+      "between ¼ (small q) and 1 (large q) per layer: mean-field theory predicts a steady "
+      "decay (to ~10⁻¹² and ~10⁻¹⁴ after 50 layers). A finite network's q fluctuates from layer to "
+      "layer, and a "
+      "network that happens to drift upward decays *more slowly* — the fluctuations are "
+      "amplified instead of averaged out. The mean over networks is then carried by a few "
+      "lucky ones and sits orders of magnitude above theory, while the typical (median) "
+      "network stays within a small factor of it. It is not the quadrature (GELU's "
+      "expectations have closed forms that agree with the quadrature SiLU uses to 1e-12) "
+      "and not the simulation: the exact "
+      "finite-width scalar chain (for Gaussian weights and one input, the pre-activations "
+      "of layer l + 1 given layer l are exactly i.i.d. N(0, σ_w² (1/n) Σⱼ φ(zⱼˡ)²), which "
+      "costs O(nL) per network) reproduces it, and the mean approaches theory as the "
+      "width grows:\n\n";
+  md +=
+      "| activation | width n | networks | mean/theory at L (± 2 SE) | median/theory | top 1% "
+      "share of the mean |\n"
+      "|---|---:|---:|---|---:|---:|\n" +
+      chain_rows + "\n";
   if (HasPair(grid, "gelu", "kaiming_normal(nonlinearity=relu)")) {
     std::string sims;
     for (const std::string a : {"gelu", "silu"}) {
       if (!HasPair(grid, a, "kaiming_normal(nonlinearity=relu)")) continue;
       const J& p = FindPair(grid, a, "kaiming_normal(nonlinearity=relu)");
       const std::vector<double> m = V(p["forward"]["mean"]), t = V(p["forward"]["theory"]);
-      sims += fmt::format("{}{}: {} ({} networks)", sims.empty() ? "" : "; ", a, G3(m.back() / t.back()),
-                          p["seeds"].get<int>());
+      sims += fmt::format("{}{}: {} ({} networks)", sims.empty() ? "" : "; ", a,
+                          G3(m.back() / t.back()), p["seeds"].get<int>());
     }
     md += fmt::format(
         "For comparison, the full simulation of the grid at width {} (batch {}) gives "
@@ -1401,14 +1464,18 @@ std::string AgreementSection(Ctx& c) {
         "networks shows where the mean really is.\n\n",
         gs["width"].get<int>(), gs["batch"].get<int>(), sims);
   }
-  md += "**tanh with N(0, 1) weights (σ_w² = 256): chaotic backward pass.** The units sit "
-        "deep in saturation; gradients pass only through the few with |z| small, whose "
-        "number per layer is ~n × P(|z| < 1) ≈ 5% of n. The backward recursion averages φ′² "
-        "over these few units, so its finite-width error is large and compounds over the "
-        "layers (χ₁ ≈ 8.7 multiplies it at every step). The right panel keeps σ_w² = 256 "
-        "fixed and grows the width, with few networks per width (each curve is noisy).\n\n";
-  md += "| width n | g¹ simulated/theory | gᴸ simulated/theory | largest deviation (factor) | comparisons disagreeing |\n"
-        "|---:|---:|---:|---:|---|\n" + tanh_rows + "\n";
+  md +=
+      "**tanh with N(0, 1) weights (σ_w² = 256): chaotic backward pass.** The units sit "
+      "deep in saturation; gradients pass only through the few with |z| small, whose "
+      "number per layer is ~n × P(|z| < 1) ≈ 5% of n. The backward recursion averages φ′² "
+      "over these few units, so its finite-width error is large and compounds over the "
+      "layers (χ₁ ≈ 8.7 multiplies it at every step). The right panel keeps σ_w² = 256 "
+      "fixed and grows the width, with few networks per width (each curve is noisy).\n\n";
+  md +=
+      "| width n | g¹ simulated/theory | gᴸ simulated/theory | largest deviation (factor) | "
+      "comparisons disagreeing |\n"
+      "|---:|---:|---:|---:|---|\n" +
+      tanh_rows + "\n";
   if (tanh_worst.size() >= 2) {
     const bool shrinks = tanh_worst.back().second < tanh_worst.front().second;
     md += fmt::format(
@@ -1420,14 +1487,15 @@ std::string AgreementSection(Ctx& c) {
                 : "it does not shrink at these widths, so the finite-width explanation is a "
                   "hypothesis this check does not confirm.");
   }
-  md += c.Figure(f, "width_checks", "GELU and SiLU + He by width (scalar chain); chaotic tanh backward by width");
+  md += c.Figure(f, "width_checks",
+                 "GELU and SiLU + He by width (scalar chain); chaotic tanh backward by width");
   // Not decidable pairs.
   md += "### Where it cannot be decided\n\n";
   std::string list;
   for (const J& p : grid["pairs"]) {
     if (p["verdict"]["pair"] != "not decidable") continue;
-    list += fmt::format("{}{} + {} ({}/{}, K = {})", list.empty() ? "" : "; ",
-                        Short(p["scheme"]), p["activation"].get<std::string>(),
+    list += fmt::format("{}{} + {} ({}/{}, K = {})", list.empty() ? "" : "; ", Short(p["scheme"]),
+                        p["activation"].get<std::string>(),
                         p["verdict"]["agree"].get<int>() + p["verdict"]["disagree"].get<int>(),
                         p["verdict"]["comparisons"].get<int>(), p["seeds"].get<int>());
   }
@@ -1435,13 +1503,14 @@ std::string AgreementSection(Ctx& c) {
       "{} pairs have most comparisons undecided (decided/total and the number of networks K "
       "in brackets): {}.\n\n",
       tot[2], list.empty() ? "none" : list);
-  md += "*Not decidable* is not *agrees*: the theory may well be right there, but these "
-        "simulations cannot show it to a factor 1.5. What makes a pair undecidable is the "
-        "spread of q̂ from one network to the next, which grows with depth for ReLU-like "
-        "activations (one network's qᴸ is off by a factor ~e at depth 50, width 256: "
-        "[Beyond the mean](#beyond-the-mean-finite-width)) and in unbounded and chaotic "
-        "pairs. The number of networks K is capped by the time budget of `make report`: "
-        "orthogonal weights need a QR decomposition per layer and get the minimum K.\n\n";
+  md +=
+      "*Not decidable* is not *agrees*: the theory may well be right there, but these "
+      "simulations cannot show it to a factor 1.5. What makes a pair undecidable is the "
+      "spread of q̂ from one network to the next, which grows with depth for ReLU-like "
+      "activations (one network's qᴸ is off by a factor ~e at depth 50, width 256: "
+      "[Beyond the mean](#beyond-the-mean-finite-width)) and in unbounded and chaotic "
+      "pairs. The number of networks K is capped by the time budget of `make report`: "
+      "orthogonal weights need a QR decomposition per layer and get the minimum K.\n\n";
   return md;
 }
 
@@ -1451,13 +1520,14 @@ std::string FiniteWidthSection(Ctx& c) {
   const J& st = j["settings"];
   const int depth = st["depth"];
   std::string md = "## Beyond the mean: finite width\n\n";
-  md += "**Mechanism** (Hanin & Rolnick 2018; Hanin & Nica 2019). At finite width each "
-        "layer multiplies one network's q̂ by a random factor with mean 1 (for ReLU + He) "
-        "and relative variance ≈ 5/n. Over l layers the log of q̂ performs a random walk: "
-        "Var[log q̂ˡ] ≈ (5(l − 1) + 4)/n. The *mean* over networks stays exactly at theory, "
-        "but the *typical* network drifts below it — its median is e^(−Var/2) of theory — "
-        "and once the spread exceeds 1 (depth ≈ n/5) a single network follows the "
-        "mean-field curve only within a factor e or worse.\n\n";
+  md +=
+      "**Mechanism** (Hanin & Rolnick 2018; Hanin & Nica 2019). At finite width each "
+      "layer multiplies one network's q̂ by a random factor with mean 1 (for ReLU + He) "
+      "and relative variance ≈ 5/n. Over l layers the log of q̂ performs a random walk: "
+      "Var[log q̂ˡ] ≈ (5(l − 1) + 4)/n. The *mean* over networks stays exactly at theory, "
+      "but the *typical* network drifts below it — its median is e^(−Var/2) of theory — "
+      "and once the spread exceeds 1 (depth ≈ n/5) a single network follows the "
+      "mean-field curve only within a factor e or worse.\n\n";
   gp::Figure f;
   f.width = 900;
   f.height = 460;
@@ -1488,30 +1558,37 @@ std::string FiniteWidthSection(Ctx& c) {
     sd.series.push_back(Points(x, V(w["log_sd"]["simulated"]), lk, 3, i));
     med.series.push_back(Line(x, V(w["median_over_theory"]["predicted"]), lk));
     med.series.push_back(Points(x, V(w["median_over_theory"]["simulated"]), lk, 3, i));
-    f.legend.push_back({fmt::format("width n = {}", w["width"].get<int>()), Kind::kLinePoints, lk, 0.2});
-    const double m = V(w["mean_over_theory"]["simulated"]).back(), se = V(w["mean_over_theory"]["se"]).back();
+    f.legend.push_back(
+        {fmt::format("width n = {}", w["width"].get<int>()), Kind::kLinePoints, lk, 0.2});
+    const double m = V(w["mean_over_theory"]["simulated"]).back(),
+                 se = V(w["mean_over_theory"]["se"]).back();
     const int dsd = w["depth_sd_1"];
-    rows += fmt::format("| {} | {} · {} | {} · {} | {} ± {} | {} |\n", w["width"].get<int>(),
-                        G3(V(w["log_sd"]["simulated"]).back()), G3(V(w["log_sd"]["predicted"]).back()),
-                        G3(V(w["median_over_theory"]["simulated"]).back()),
-                        G3(V(w["median_over_theory"]["predicted"]).back()), G3(m), G2(2 * se),
-                        dsd <= depth ? std::to_string(dsd) : fmt::format("> {} (beyond the simulated depth)", depth));
+    rows +=
+        fmt::format("| {} | {} · {} | {} · {} | {} ± {} | {} |\n", w["width"].get<int>(),
+                    G3(V(w["log_sd"]["simulated"]).back()), G3(V(w["log_sd"]["predicted"]).back()),
+                    G3(V(w["median_over_theory"]["simulated"]).back()),
+                    G3(V(w["median_over_theory"]["predicted"]).back()), G3(m), G2(2 * se),
+                    dsd <= depth ? std::to_string(dsd)
+                                 : fmt::format("> {} (beyond the simulated depth)", depth));
     ++i;
   }
-  sd.series.push_back(Line(std::vector<double>{0, double(depth + 1)}, std::vector<double>{1, 1}, Grey("(2,3)"), 1.5));
+  sd.series.push_back(Line(std::vector<double>{0, double(depth + 1)}, std::vector<double>{1, 1},
+                           Grey("(2,3)"), 1.5));
   sd.commands.push_back(Label("sd = 1: a factor e", 0.03, 0.93));
   f.legend.push_back({"prediction (line)", Kind::kLine, Black(), 0.2});
   f.legend.push_back({"simulation (points)", Kind::kPoints, Look{"#000000", "", 6}, 0.2});
   f.legend_cols = 4;
   f.panels.push_back(sd);
   f.panels.push_back(med);
-  md += c.Figure(f, "finite_width", "spread of log q over networks and the median network, by width");
+  md +=
+      c.Figure(f, "finite_width", "spread of log q over networks and the median network, by width");
   md += fmt::format(
       "*Experiment:* ReLU + He normal, depth {}, one input per network, {} networks per "
       "width (seeds {} …); prediction: the delta method of `mean_field.h`, log-normal.\n\n",
       depth, st["networks"].get<int>(), j["seeds"]["first"].get<int>());
   md += fmt::format(
-      "| width n | sd of log q̂ᴸ: simulated · predicted | median/theory at L: simulated · predicted | mean/theory at L (± 2 SE) | depth where the predicted sd reaches 1 |\n"
+      "| width n | sd of log q̂ᴸ: simulated · predicted | median/theory at L: simulated · predicted "
+      "| mean/theory at L (± 2 SE) | depth where the predicted sd reaches 1 |\n"
       "|---:|---|---|---|---|\n{}\n",
       rows);
   {
@@ -1527,19 +1604,18 @@ std::string FiniteWidthSection(Ctx& c) {
         // The mean of a log-normal with sd s is carried by values near the
         // upper z = s quantile: networks rarer than 1 in 1/Phi(-s).
         const double rare = 1.0 / (0.5 * std::erfc(sd / std::sqrt(2.0)));
-        outside += fmt::format("{}n = {} (sd of log q̂ᴸ = {}: the mean is carried by networks "
-                               "rarer than ~1 in {}, which {} networks rarely contain, so "
-                               "both the mean and its SE come out low)",
-                               outside.empty() ? "" : "; ", n, G2(sd), G2(rare),
-                               st["networks"].get<int>());
+        outside += fmt::format(
+            "{}n = {} (sd of log q̂ᴸ = {}: the mean is carried by networks "
+            "rarer than ~1 in {}, which {} networks rarely contain, so "
+            "both the mean and its SE come out low)",
+            outside.empty() ? "" : "; ", n, G2(sd), G2(rare), st["networks"].get<int>());
       }
     }
     md += fmt::format(
         "The mean over networks is the quantity mean-field theory predicts exactly. It is "
         "within ± 2 SE of theory at width {}{}. The median is what a single network "
         "typically does, and it falls below theory as the log-normal prediction says.\n\n",
-        inside.empty() ? "none" : inside,
-        outside.empty() ? "" : "; not at " + outside);
+        inside.empty() ? "none" : inside, outside.empty() ? "" : "; not at " + outside);
   }
   return md;
 }
@@ -1566,7 +1642,8 @@ std::string JacobianSection(Ctx& c) {
   f.cols = 2;
   std::vector<std::string> ens;
   for (const J& e : j["spectra"]) {
-    if (std::find(ens.begin(), ens.end(), e["ensemble"].get<std::string>()) == ens.end()) ens.push_back(e["ensemble"]);
+    if (std::find(ens.begin(), ens.end(), e["ensemble"].get<std::string>()) == ens.end())
+      ens.push_back(e["ensemble"]);
   }
   std::string rows;
   double ymin = INFINITY, ymax = 0;
@@ -1602,8 +1679,8 @@ std::string JacobianSection(Ctx& c) {
       }
       p.series.push_back(Line(x, y, gp::palette(i), 2.2));
       if (en == ens.front()) {
-        f.legend.push_back({fmt::format("depth L = {}", e["depth"].get<int>()), Kind::kLine,
-                            gp::palette(i), 0.2});
+        f.legend.push_back(
+            {fmt::format("depth L = {}", e["depth"].get<int>()), Kind::kLine, gp::palette(i), 0.2});
       }
       const int unresolved = e["unresolved"];
       if (unresolved > 0) {
@@ -1614,7 +1691,9 @@ std::string JacobianSection(Ctx& c) {
         ly -= 0.065;
       }
       const J& q = e["quantiles"];
-      auto Q = [&](const char* k) { return q[k].is_null() ? std::string("unresolved") : G3(D(q[k])); };
+      auto Q = [&](const char* k) {
+        return q[k].is_null() ? std::string("unresolved") : G3(D(q[k]));
+      };
       rows += fmt::format("| {} | {} | {} | {} | {} – {} | {} |\n", en, e["depth"].get<int>(),
                           G3(D(e["mean_squared_singular_value"])), Q("p50"), Q("p10"), Q("p90"),
                           Pct(double(unresolved) / double(sv.size()), 0));
@@ -1623,13 +1702,16 @@ std::string JacobianSection(Ctx& c) {
     f.panels.push_back(p);
   }
   f.legend_cols = 4;
-  md += c.Figure(f, "jacobian", "singular values of the input-output Jacobian, orthogonal vs Gaussian weights");
+  md += c.Figure(f, "jacobian",
+                 "singular values of the input-output Jacobian, orthogonal vs Gaussian weights");
   md += fmt::format(
       "*Experiment:* tanh, width {}, {} networks per depth (seeds {} …), one input scaled "
       "to mean square q*; singular values of J by Eigen's BDCSVD.\n\n",
       st["width"].get<int>(), st["networks"].get<int>(), j["seeds"]["first"].get<int>());
-  md += "| weights | depth L | mean s² | median s | 10–90% of s | below resolution |\n"
-        "|---|---:|---:|---:|---|---:|\n" + rows + "\n";
+  md +=
+      "| weights | depth L | mean s² | median s | 10–90% of s | below resolution |\n"
+      "|---|---:|---:|---:|---|---:|\n" +
+      rows + "\n";
   md += fmt::format(
       "Singular values are computed from the explicit product J, so values below {} × the "
       "largest one are rounding noise of the SVD (\"below resolution\", not drawn); the "

@@ -51,8 +51,8 @@ std::vector<ReportFile> propagation_report(const ReportOptions& o, std::string* 
         "variance propagation: {} activation × scheme pairs (depth {}, width {}); theory and "
         "simulation agree for {}, disagree for {} (finite-width effects, explained), not "
         "decidable for {}",
-        agree + disagree + undecided, s["depth"].get<int>(), s["width"].get<int>(), agree,
-        disagree, undecided);
+        agree + disagree + undecided, s["depth"].get<int>(), s["width"].get<int>(), agree, disagree,
+        undecided);
   }
   return files;
 }

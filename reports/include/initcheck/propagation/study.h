@@ -48,9 +48,9 @@
 namespace initcheck::propagation {
 
 struct StudyOptions {
-  int threads = 0;      // 0: all cores; never changes a number
-  bool quick = false;   // reduced sizes (smoke tests); same schemas
-  std::string commit;   // recorded in every product ("" = "unknown")
+  int threads = 0;     // 0: all cores; never changes a number
+  bool quick = false;  // reduced sizes (smoke tests); same schemas
+  std::string commit;  // recorded in every product ("" = "unknown")
   // Progress: (study, done, total) in the study's own units; serialized.
   std::function<void(std::string_view, int64_t, int64_t)> progress;
 };

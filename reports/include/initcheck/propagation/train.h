@@ -40,12 +40,12 @@ namespace initcheck::propagation {
 enum class TaskKind { kClassification, kRegression };
 
 struct TrainConfig {
-  int depth = 3;                 // weight layers (hidden layers = depth - 1)
-  int64_t width = 64;            // hidden units per layer
+  int depth = 3;       // weight layers (hidden layers = depth - 1)
+  int64_t width = 64;  // hidden units per layer
   int64_t input_dim = 16;
-  int64_t classes = 10;          // outputs of a classification task
+  int64_t classes = 10;  // outputs of a classification task
   int64_t teacher_width = 32;
-  double teacher_scale = 1.0;    // T1 ~ N(0, teacher_scale^2 / d)
+  double teacher_scale = 1.0;  // T1 ~ N(0, teacher_scale^2 / d)
   TaskKind task = TaskKind::kClassification;
   std::string init = "kaiming_normal(nonlinearity=relu)";  // every layer
   Activation activation = Activation::make(ActivationKind::kRelu);
@@ -54,10 +54,10 @@ struct TrainConfig {
   int steps = 300;
   double learning_rate = 0.01;
   double momentum = 0.9;
-  int eval_every = 10;           // test loss / error and unit spread every this many steps
-  uint64_t seed = 0;             // weights (streams 1..L) and minibatches (stream 1000)
-  uint64_t data_seed = 0;        // task: teacher and data
-  bool exact_symmetry = false;   // plain-loop products (see header)
+  int eval_every = 10;          // test loss / error and unit spread every this many steps
+  uint64_t seed = 0;            // weights (streams 1..L) and minibatches (stream 1000)
+  uint64_t data_seed = 0;       // task: teacher and data
+  bool exact_symmetry = false;  // plain-loop products (see header)
 };
 
 struct TrainResult {

@@ -23,7 +23,7 @@
 namespace initcheck::report {
 
 struct RenderedFile {
-  std::string path;     // relative to the output directory
+  std::string path;  // relative to the output directory
   std::string content;
 };
 
