@@ -375,9 +375,19 @@ std::string render(const Figure& f, const std::string& dir, const std::string& n
     dat << s.data;
     if (!gp || !dat) throw Error("cannot write the gnuplot files of " + name + " in " + dir);
   }
-  const std::string cmd =
-      "cd '" + dir + "' && gnuplot '" + name + ".gp' > '" + name + ".log' 2>&1 < /dev/null";
+  // A timeout: a gnuplot that loops (as 5.4.4 does on some tic settings)
+  // must fail the run, not hang it. Exit code 124 is coreutils' timeout.
+  if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) {
+    throw Error(
+        "gnuplot not found: the propagation figures need it (Debian: apt-get install "
+        "gnuplot-nox)");
+  }
+  const std::string cmd = "cd '" + dir + "' && timeout 300 gnuplot '" + name + ".gp' > '" +
+                          name + ".log' 2>&1 < /dev/null";
   const int rc = std::system(cmd.c_str());
+  if (WIFEXITED(rc) && WEXITSTATUS(rc) == 124) {
+    throw Error("gnuplot did not finish " + name + ".gp within 300 s");
+  }
   if (rc != 0) {
     std::ifstream log(fs::path(dir) / (name + ".log"));
     std::string line, first;
@@ -386,11 +396,6 @@ std::string render(const Figure& f, const std::string& dir, const std::string& n
         first = line;
         if (line.find("line") != std::string::npos || line.find("rror") != std::string::npos) break;
       }
-    }
-    if (WIFEXITED(rc) && WEXITSTATUS(rc) == 127) {
-      throw Error(
-          "gnuplot not found: the propagation figures need it (Debian: apt-get "
-          "install gnuplot-nox)");
     }
     throw Error("gnuplot failed on " + name + ".gp: " + first);
   }
