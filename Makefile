@@ -20,7 +20,8 @@ PEERS = if [ -x "$(PYTHON)" ]; then $(PYTHON) bench/peers.py --out $(BUILD)/peer
 
 DEB_PACKAGES := cmake g++ ninja-build libboost-math-dev librapidcheck-dev libgtest-dev \
   libgmock-dev libbenchmark-dev libhwy-dev libeigen3-dev libcli11-dev libfmt-dev \
-  nlohmann-json3-dev libtbb-dev libtomlplusplus-dev libzip-dev pkg-config
+  nlohmann-json3-dev libtbb-dev libtomlplusplus-dev libzip-dev pkg-config \
+  libopenmpi-dev openmpi-bin
 
 .PHONY: all build test report bench deps fuzz test-sanitize clean
 

@@ -597,18 +597,21 @@ std::string Named(const TensorAssignment& a, const std::string& what) {
   return what.find(label) != std::string::npos ? what : a.file + ": " + label + ": " + what;
 }
 
-// Checks the kChecked assignments (in parallel, results in file order) and
-// decides.
-void Run(const Checkpoint& ck, const CheckOptions& o, CheckRun& run) {
-  std::vector<std::size_t> jobs;
+// Checks tensors[i] for i in `indices` (each kChecked) in parallel under the
+// memory budget; outcomes in the order of `indices`, errors per tensor.
+std::vector<PlannedCheck> CheckMany(const Checkpoint& ck,
+                                    const std::vector<TensorAssignment>& tensors,
+                                    const std::vector<std::size_t>& indices,
+                                    const CheckOptions& o) {
   int64_t largest = 0;
-  for (std::size_t i = 0; i < run.tensors.size(); ++i) {
-    if (run.tensors[i].status != TensorStatus::kChecked) continue;
-    jobs.push_back(i);
-    largest = std::max(largest, shape_numel(run.tensors[i].shape));
+  for (const std::size_t i : indices) {
+    if (i >= tensors.size() || tensors[i].status != TensorStatus::kChecked) {
+      throw Error("check_planned: index " + std::to_string(i) +
+                  " is not a planned kChecked tensor");
+    }
+    largest = std::max(largest, shape_numel(tensors[i].shape));
   }
-  std::vector<TensorCheck> results(jobs.size());
-  std::vector<std::string> errors(jobs.size());
+  std::vector<PlannedCheck> out(indices.size());
   Budget budget(o.memory_budget_elements > 0 ? o.memory_budget_elements : largest);
   std::mutex mu;
   int64_t done = 0;
@@ -618,9 +621,11 @@ void Run(const Checkpoint& ck, const CheckOptions& o, CheckRun& run) {
     // One tensor per task: tensors differ in size by orders of magnitude, so
     // TBB's work stealing balances them; each result lands in its own slot.
     tbb::parallel_for(
-        std::size_t{0}, jobs.size(),
+        std::size_t{0}, indices.size(),
         [&](std::size_t j) {
-          TensorAssignment& a = run.tensors[jobs[j]];
+          const TensorAssignment& a = tensors[indices[j]];
+          PlannedCheck& r = out[j];
+          r.index = indices[j];
           const int64_t n = shape_numel(a.shape);
           budget.Acquire(n);
           const auto start = Clock::now();
@@ -629,26 +634,41 @@ void Run(const Checkpoint& ck, const CheckOptions& o, CheckRun& run) {
           // this task holds).
           tbb::this_task_arena::isolate([&] {
             try {
-              results[j] = check_assignment(ck, a, o.battery);
+              r.check = check_assignment(ck, a, o.battery);
             } catch (const Error& err) {
-              errors[j] = Named(a, err.what());
+              r.error = Named(a, err.what());
             }
           });
-          a.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+          r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
           budget.Release(n);
           if (o.progress) {
             std::lock_guard<std::mutex> lock(mu);
-            o.progress(++done, static_cast<int64_t>(jobs.size()));
+            o.progress(++done, static_cast<int64_t>(indices.size()));
           }
         },
         tbb::simple_partitioner());
   });
-  // The first error in file order, whatever the timing.
-  for (const std::string& e : errors) {
-    if (!e.empty()) throw Error(e);
+  return out;
+}
+
+// Checks the kChecked assignments (in parallel, results in file order) and
+// decides.
+void Run(const Checkpoint& ck, const CheckOptions& o, CheckRun& run) {
+  std::vector<std::size_t> jobs;
+  for (std::size_t i = 0; i < run.tensors.size(); ++i) {
+    if (run.tensors[i].status == TensorStatus::kChecked) jobs.push_back(i);
   }
-  run.checks = std::move(results);
-  for (std::size_t j = 0; j < jobs.size(); ++j) run.tensors[jobs[j]].check = j;
+  std::vector<PlannedCheck> results = CheckMany(ck, run.tensors, jobs, o);
+  // The first error in file order, whatever the timing.
+  for (const PlannedCheck& r : results) {
+    if (!r.error.empty()) throw Error(r.error);
+  }
+  run.checks.clear();
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    run.tensors[jobs[j]].check = j;
+    run.tensors[jobs[j]].seconds = results[j].seconds;
+    run.checks.push_back(std::move(results[j].check));
+  }
   decide(run.checks, run.alpha);
 }
 
@@ -973,6 +993,66 @@ CheckRun check_file(const std::string& path, const Scheme& scheme,
   return run;
 }
 
+void require_checks(const CheckPlan& plan, const CheckOptions& o) {
+  const bool any = std::any_of(plan.tensors.begin(), plan.tensors.end(), [](const auto& a) {
+    return a.status == TensorStatus::kChecked;
+  });
+  if (any) return;
+  CheckRun run;
+  run.file = plan.file;
+  run.strict = o.strict;
+  run.tensors = plan.tensors;
+  run.rules = plan.rules;
+  Summarize(run);
+  if (o.strict && !run.strict_issues().empty()) return;  // a strict failure, reported
+  std::map<std::string, int> n;
+  for (const Skipped& s : run.skipped) ++n[std::string(status_name(s.status))];
+  std::string what;
+  for (const char* k : {"skipped", "unmatched", "ambiguous", "uncheckable"}) {
+    if (n.count(k)) what += (what.empty() ? "" : ", ") + std::to_string(n[k]) + " " + k;
+  }
+  std::string first;
+  for (const Skipped& sk : run.skipped) {
+    if (sk.status == TensorStatus::kUncheckable || sk.status == TensorStatus::kAmbiguous) {
+      first = "; first: " + (sk.tensor.empty() ? plan.file : sk.tensor) + ": " + sk.reason;
+      break;
+    }
+  }
+  throw Error(plan.file + ": no tensor to check (" + (what.empty() ? "0 skipped" : what) +
+              ")" + first);
+}
+
+std::vector<std::size_t> planned_checks(const CheckPlan& plan) {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < plan.tensors.size(); ++i) {
+    if (plan.tensors[i].status == TensorStatus::kChecked) out.push_back(i);
+  }
+  return out;
+}
+
+std::vector<PlannedCheck> check_planned(const Checkpoint& ck, const CheckPlan& plan,
+                                        const std::vector<std::size_t>& indices,
+                                        const CheckOptions& o) {
+  return CheckMany(ck, plan.tensors, indices, o);
+}
+
+CheckRun finish_planned(CheckPlan plan, std::vector<PlannedCheck> outcomes,
+                        const CheckOptions& o) {
+  // The first error in file order, whoever checked which tensor when.
+  const PlannedCheck* first = nullptr;
+  for (const PlannedCheck& r : outcomes) {
+    if (!r.error.empty() && (first == nullptr || r.index < first->index)) first = &r;
+  }
+  if (first != nullptr) throw Error(first->error);
+  std::vector<std::pair<std::size_t, TensorCheck>> checks;
+  checks.reserve(outcomes.size());
+  for (PlannedCheck& r : outcomes) {
+    if (r.index < plan.tensors.size()) plan.tensors[r.index].seconds = r.seconds;
+    checks.emplace_back(r.index, std::move(r.check));
+  }
+  return finish_run(std::move(plan), std::move(checks), o);
+}
+
 CheckRun check_file(const std::string& path, const std::vector<Rule>& rules,
                     const CheckOptions& o) {
   const auto start = Clock::now();
@@ -981,35 +1061,9 @@ CheckRun check_file(const std::string& path, const std::vector<Rule>& rules,
   for (const Rule& r : rules) validate_rule(r);
   const std::unique_ptr<Checkpoint> ck = Checkpoint::open(path, o.limits);
   CheckPlan plan = plan_checks(*ck, rules, o);
-  CheckRun run;
-  run.file = path;
-  run.kind = plan.kind;
-  run.alpha = o.alpha;
-  run.strict = o.strict;
-  run.tensors = std::move(plan.tensors);
-  run.rules = std::move(plan.rules);
-  Summarize(run);
-  const bool any = std::any_of(run.tensors.begin(), run.tensors.end(), [](const auto& a) {
-    return a.status == TensorStatus::kChecked;
-  });
-  if (!any && (!o.strict || run.strict_issues().empty())) {
-    std::map<std::string, int> n;
-    for (const Skipped& s : run.skipped) ++n[std::string(status_name(s.status))];
-    std::string what;
-    for (const char* k : {"skipped", "unmatched", "ambiguous", "uncheckable"}) {
-      if (n.count(k)) what += (what.empty() ? "" : ", ") + std::to_string(n[k]) + " " + k;
-    }
-    std::string first;
-    for (const Skipped& sk : run.skipped) {
-      if (sk.status == TensorStatus::kUncheckable || sk.status == TensorStatus::kAmbiguous) {
-        first = "; first: " + (sk.tensor.empty() ? path : sk.tensor) + ": " + sk.reason;
-        break;
-      }
-    }
-    throw Error(path + ": no tensor to check (" + (what.empty() ? "0 skipped" : what) + ")" +
-                first);
-  }
-  if (any) Run(*ck, o, run);
+  require_checks(plan, o);
+  std::vector<PlannedCheck> outcomes = check_planned(*ck, plan, planned_checks(plan), o);
+  CheckRun run = finish_planned(std::move(plan), std::move(outcomes), o);
   run.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return run;
 }

@@ -167,6 +167,51 @@ struct CheckRun {
 CheckRun finish_run(CheckPlan plan, std::vector<std::pair<std::size_t, TensorCheck>> checks,
                     const CheckOptions& options);
 
+// ---- Runners that split the work (an MPI runner: verify/mpi/) --------------
+// check_file(path, rules) is exactly
+//   plan = plan_checks(ck, rules, o);  require_checks(plan, o);
+//   finish_planned(plan, check_planned(ck, plan, planned_checks(plan), o), o)
+// and a runner that checks the tensors in several places calls
+// check_planned on each part and finish_planned on the union: the same
+// CheckRun, the same messages.
+
+// Throws the error check_file gives before reading anything when the plan
+// checks no tensor and nothing fails ("model.safetensors: no tensor to check
+// (3 skipped, 1 ambiguous); first: ..."). Returns when there is something to
+// check or a strict-mode failure to report.
+void require_checks(const CheckPlan& plan, const CheckOptions& options);
+
+// The indices of plan.tensors that are kChecked, in file order.
+std::vector<std::size_t> planned_checks(const CheckPlan& plan);
+
+// One tensor checked by check_planned: its check, or why it could not be
+// read.
+struct PlannedCheck {
+  std::size_t index = 0;  // into CheckPlan::tensors
+  TensorCheck check;      // no decision yet (finish_* decides)
+  std::string error;      // "" or one line naming the file and the tensor
+  double seconds = 0;     // reading + checking
+};
+
+// Step 2 for the tensors plan.tensors[i], i in `indices` (each kChecked; any
+// subset), in parallel (oneTBB, options.threads) under the memory budget
+// (options.memory_budget_elements; 0: the largest of these tensors);
+// outcomes in the order of `indices`. A tensor that cannot be read is an
+// outcome with an error, never an exception (which tensor failed "first" is
+// decided by finish_planned, in file order). options.progress is called
+// after each tensor. Throws Error only for an index that is not a kChecked
+// tensor of the plan.
+std::vector<PlannedCheck> check_planned(const Checkpoint& ck, const CheckPlan& plan,
+                                        const std::vector<std::size_t>& indices,
+                                        const CheckOptions& options);
+
+// Step 3 over check_planned's outcomes for every kChecked tensor (from one
+// call or many, in any order): throws the error of the first tensor in file
+// order that could not be read (the message check_file gives); otherwise
+// sets each tensor's seconds and returns finish_run's CheckRun.
+CheckRun finish_planned(CheckPlan plan, std::vector<PlannedCheck> outcomes,
+                        const CheckOptions& options);
+
 // One scheme for the file's only tensor, or, when `tensor` is not empty, for
 // the tensor of that name. Throws Error (a one-line message naming the file
 // and the tensor) for unreadable files, a missing tensor, a multi-tensor
