@@ -421,6 +421,123 @@ void LogPairArrayImpl(const double* x, const double* y, size_t n, double* lx,
   (void)d;
 }
 
+// ------------------------------------------------------- normal scores
+
+// Wichura's AS 241 (PPND16, Appl. Statist. 37, 1988), relative error about
+// 1e-16: for p <= 1/2 with q = p - 1/2, |q| <= 0.425: q A(r)/B(r), r =
+// 0.180625 - q^2; else r = sqrt(-ln p): -C(r - 1.6)/D(r - 1.6) for r <= 5,
+// -E(r - 5)/F(r - 5) beyond (p < 1.4e-11). Coefficients ascending.
+constexpr double kPpndA[] = {3.387132872796366608e0,  1.3314166789178437745e2,
+                          1.9715909503065514427e3, 1.3731693765509461125e4,
+                          4.5921953931549871457e4, 6.7265770927008700853e4,
+                          3.3430575583588128105e4, 2.5090809287301226727e3};
+constexpr double kPpndB[] = {1.0,
+                          4.2313330701600911252e1, 6.8718700749205790830e2,
+                          5.3941960214247511077e3, 2.1213794301586595867e4,
+                          3.9307895800092710610e4, 2.8729085735721942674e4,
+                          5.2264952788528545610e3};
+constexpr double kPpndC[] = {1.42343711074968357734e0, 4.63033784615654529590e0,
+                          5.76949722146069140550e0, 3.64784832476320460504e0,
+                          1.27045825245236838258e0, 2.41780725177450611770e-1,
+                          2.27238449892691845833e-2, 7.74545014278341407640e-4};
+constexpr double kPpndD[] = {1.0,
+                          2.05319162663775882187e0, 1.67638483018380384940e0,
+                          6.89767334985100004550e-1, 1.48103976427480074590e-1,
+                          1.51986665636164571966e-2, 5.47593808499534494600e-4,
+                          1.05075007164441684324e-9};
+constexpr double kPpndE[] = {6.65790464350110377720e0, 5.46378491116411436990e0,
+                          1.78482653991729133580e0, 2.96560571828504891230e-1,
+                          2.65321895265761230930e-2, 1.24266094738807843860e-3,
+                          2.71155556874348757815e-5, 2.01033439929228813265e-7};
+constexpr double kPpndF[] = {1.0,
+                          5.99832206555887937690e-1, 1.36929880922735805310e-1,
+                          1.48753612908506148525e-2, 7.86869131145613259100e-4,
+                          1.84631831751005468180e-5, 1.42151175831644588870e-7,
+                          2.04426310338993978564e-15};
+
+// Phi^-1(p) for p in (0, 1/2] (<= 0) of the lanes in the tails (p <
+// 0.075): -C(r - 1.6)/D(r - 1.6), r = sqrt(-ln p), or -E(r - 5)/F(r - 5)
+// for r > 5; one division.
+HWY_INLINE VD NormalQuantileTailV(VD p) {
+  const VD r = hn::Sqrt(hn::Neg(LogV(p)));
+  const VD r1 = hn::Sub(r, Const(1.6));
+  VD num = Poly(r1, kPpndC), den = Poly(r1, kPpndD);
+  const auto far = hn::Gt(r, Const(5.0));
+  if (!hn::AllFalse(DD(), far)) {
+    const VD r5 = hn::Sub(r, Const(5.0));
+    num = hn::IfThenElse(far, Poly(r5, kPpndE), num);
+    den = hn::IfThenElse(far, Poly(r5, kPpndF), den);
+  }
+  return hn::Neg(hn::Div(num, den));
+}
+
+// z[i] = Phi^-1(p[i]) where lower[i], else -Phi^-1(p[i]), p[i] in (0, 1/2]
+// (a little above 1/2 is fine for the central branch). The central branch
+// for every lane; the tail lanes (15% of the values under H0, but in most
+// vectors) are compacted and done together afterwards, so the logarithm
+// and square root run only on them. Chunks of 256 values (stack buffers).
+HWY_INLINE void ScoresChunk(const double* p_in, const uint8_t* lower_in,
+                            size_t n, double* z) {
+  DD d;
+  HWY_ALIGN double tp[256 + kLanes];
+  uint32_t ti[256 + kLanes];
+  size_t nt = 0;
+  for (size_t i = 0; i < n; i += kLanes) {
+    const VD p = LoadPadded(p_in, i, n, 0.5);
+    const VD q = hn::Sub(p, Const(0.5));
+    const VD rc = hn::Sub(Const(0.180625), hn::Mul(q, q));
+    const VD central = hn::Div(hn::Mul(q, Poly(rc, kPpndA)), Poly(rc, kPpndB));
+    StorePartial(central, z, i, n);
+    const auto tail = hn::Lt(p, Const(0.075));  // |q| > 0.425
+    nt = AddFallback(tail, i, n, ti, nt);
+  }
+  for (size_t j = 0; j < nt; ++j) tp[j] = p_in[ti[j]];
+  for (size_t j = 0; j < nt; j += kLanes) {
+    const VD t = NormalQuantileTailV(LoadPadded(tp, j, nt, 0.01));
+    StorePartial(t, tp, j, nt);
+  }
+  for (size_t j = 0; j < nt; ++j) z[ti[j]] = tp[j];
+  for (size_t i = 0; i < n; ++i) z[i] = lower_in[i] ? z[i] : -z[i];
+  (void)d;
+}
+
+void NormalScoresOfTailsImpl(const double* u, const double* s, size_t n,
+                             double eps, double* z) {
+  // p = max(u, eps) where u <= 1/2, else max(s, eps).
+  HWY_ALIGN double p[256];
+  uint8_t lower[256];
+  for (size_t c = 0; c < n; c += 256) {
+    const size_t m = std::min<size_t>(256, n - c);
+    for (size_t i = 0; i < m; ++i) {
+      lower[i] = u[c + i] <= 0.5;
+      p[i] = std::max(lower[i] ? u[c + i] : s[c + i], eps);
+    }
+    ScoresChunk(p, lower, m, z + c);
+  }
+}
+
+// Uniform(a, b): p = (x - a)/(b - a) or (b - x)/(b - a), the smaller, as
+// Uniform::cdf/sf (correctly rounded quotients), clamped to eps.
+void NormalScoresUniformImpl(const double* x, size_t n, double a, double b,
+                             double eps, double* z) {
+  HWY_ALIGN double p[256];
+  uint8_t lower[256];
+  const double w = b - a;
+  for (size_t c = 0; c < n; c += 256) {
+    const size_t m = std::min<size_t>(256, n - c);
+    for (size_t i = 0; i < m; ++i) {
+      // x - a <= b - x decides the side: it differs from u <= 1/2 only
+      // within a rounding of the midpoint, where both sides give |z| <
+      // 1e-16.
+      const double v = x[c + i];
+      const double lo = v - a, hi = b - v;
+      lower[i] = lo <= hi;
+      p[i] = std::max((lo <= hi ? lo : hi) / w, eps);
+    }
+    ScoresChunk(p, lower, m, z + c);
+  }
+}
+
 template <class T>
 void PitUniformT(const T* x, size_t n, double a, double b, double* u,
                  double* s) {
@@ -1104,6 +1221,8 @@ HWY_EXPORT(DecodeToDoubleImpl);
 HWY_EXPORT(CopyCanonicalF32Impl);
 HWY_EXPORT(CopyCanonicalF64Impl);
 HWY_EXPORT(LogArrayImpl);
+HWY_EXPORT(NormalScoresOfTailsImpl);
+HWY_EXPORT(NormalScoresUniformImpl);
 HWY_EXPORT(ErfcArrayImpl);
 HWY_EXPORT(PitUniformF64Impl);
 HWY_EXPORT(PitUniformF32Impl);
@@ -1141,6 +1260,14 @@ void CopyCanonicalF64(const double* in, size_t n, double* out) {
 }
 void LogArray(const double* x, size_t n, double* out) {
   HWY_DYNAMIC_DISPATCH(LogArrayImpl)(x, n, out);
+}
+void NormalScoresOfTails(const double* u, const double* s, size_t n,
+                         double eps, double* z) {
+  HWY_DYNAMIC_DISPATCH(NormalScoresOfTailsImpl)(u, s, n, eps, z);
+}
+void NormalScoresUniform(const double* x, size_t n, double a, double b,
+                         double eps, double* z) {
+  HWY_DYNAMIC_DISPATCH(NormalScoresUniformImpl)(x, n, a, b, eps, z);
 }
 void ErfcArray(const double* x, size_t n, double* out) {
   HWY_DYNAMIC_DISPATCH(ErfcArrayImpl)(x, n, out);

@@ -44,6 +44,18 @@ void LogArray(const double* x, size_t n, double* out);
 inline constexpr double kErfcVectorMax = 26.0;
 void ErfcArray(const double* x, size_t n, double* out);
 
+// --- Normal scores ---------------------------------------------------------
+// z[i] = Phi^-1(max(u[i], eps)) where u[i] <= 1/2, else
+// -Phi^-1(max(s[i], eps)) (u, s: a PIT and its complement), by Wichura's
+// AS 241 (relative error ~1e-16; Mul then Add, no fused multiply-add: the
+// same bits on every instruction set). u, s in [0, 1]; z may alias u.
+void NormalScoresOfTails(const double* u, const double* s, size_t n,
+                         double eps, double* z);
+// The same for Uniform(a, b) from the values x (z may alias x): p = (x -
+// a)/(b - a) or (b - x)/(b - a), whichever is <= 1/2, one division.
+void NormalScoresUniform(const double* x, size_t n, double a, double b,
+                         double eps, double* z);
+
 // --- Probability integral transform of sorted values ----------------------
 // u[i] = F(x[i]), s[i] = 1 - F(x[i]) (each relative-accurate), with the same
 // formulas as Distribution::cdf_sf. Lanes the vector code does not handle

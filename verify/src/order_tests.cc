@@ -483,17 +483,6 @@ OrderPass StorageOrderPass(const Values& v, double mean, double median,
   return out;
 }
 
-void NormalScores(const Distribution& f, double* x, size_t m) {
-  // |z| <= 5.45: a value exactly at a bound (a float uniform hits one with
-  // probability 2^-24 per value) stays a plausible normal value.
-  constexpr double kEps = 0x1p-26;
-  for (size_t i = 0; i < m; ++i) {
-    const double u = f.cdf(x[i]);
-    x[i] = u <= 0.5 ? normal_quantile(std::max(u, kEps))
-                    : normal_isf(std::max(f.sf(x[i]), kEps));
-  }
-}
-
 // ------------------------------------------------------ row correlations
 
 RowCorrelation RowCorrelations(const Values& values, int64_t rows, int64_t cols,

@@ -728,6 +728,30 @@ struct PitKernel {
   }
 };
 
+}  // namespace
+
+void NormalScores(const Distribution& f, double* x, size_t m) {
+  // F clamped to [2^-26, 1 - 2^-26] (|z| <= 5.45): a value exactly at a
+  // bound (a float uniform hits one with probability 2^-24 per value) stays
+  // a plausible normal value instead of an infinite one.
+  constexpr double kEps = 0x1p-26;
+  const PitKernel kernel(f);
+  if (kernel.kind == 0) {
+    NormalScoresUniform(x, m, kernel.a, kernel.b, kEps, x);
+    return;
+  }
+  std::vector<double>& u = Scratch<double, 5>(kBlock);
+  std::vector<double>& s = Scratch<double, 6>(kBlock);
+  std::vector<uint32_t>& idx = Scratch<uint32_t, 5>(kBlock);
+  for (size_t b = 0; b < m; b += kBlock) {
+    const size_t k = std::min(kBlock, m - b);
+    kernel.Run(f, x + b, k, u.data(), s.data(), idx.data());
+    NormalScoresOfTails(u.data(), s.data(), k, kEps, x + b);
+  }
+}
+
+namespace {
+
 // u/s of a run of `count` equal values at ranks [r0, r0 + count) whose
 // rounding cell [a, b] meets the support: the randomized PIT, cdf sorted
 // ascending and sf descending within the run (gof.cc). u = c_lo + w mass

@@ -21,6 +21,7 @@
 #include "../src/pipeline.h"
 #include "initcheck/fill.h"
 #include "initcheck/verify/battery.h"
+#include "initcheck/verify/distributions.h"
 #include "initcheck/verify/gof.h"
 #include "initcheck/verify/moments.h"
 #include "test_util.h"
@@ -100,6 +101,47 @@ void ExpectSame(const TestResult& a, const TestResult& b, const std::string& wha
   }
 }
 
+// The vector normal scores (AS 241) against Boost's erfc_inv through the
+// scalar Distribution: uniform, truncated normal (vector PIT with scalar
+// fallback lanes), values at and beyond the bounds (clamped to 2^-26), and
+// every branch of AS 241 (|q| <= 0.425, r <= 5; r > 5 only below the clamp).
+TEST(Kernels, NormalScoresMatchScalarQuantile) {
+  const Uniform uni(-0.03, 0.05);
+  const TruncatedNormal tn(0.0, 0.02, -0.04, 0.04);
+  std::mt19937_64 g(11);
+  for (const Distribution* f : {static_cast<const Distribution*>(&uni),
+                                static_cast<const Distribution*>(&tn)}) {
+    std::vector<double> x(5003);
+    std::uniform_real_distribution<double> pick(f->low(), f->high());
+    for (double& v : x) v = pick(g);
+    x[0] = f->low();
+    x[1] = f->high();
+    x[2] = std::nextafter(f->low(), 1.0);
+    x[3] = f->mean();
+    x[4] = f->low() + 1e-9 * (f->high() - f->low());
+    std::vector<double> z = x;
+    internal::NormalScores(*f, z.data(), z.size());
+    double worst = 0;
+    for (size_t i = 0; i < x.size(); ++i) {
+      const double u = f->cdf(x[i]);
+      const double want = u <= 0.5 ? normal_quantile(std::max(u, 0x1p-26))
+                                   : normal_isf(std::max(f->sf(x[i]), 0x1p-26));
+      worst = std::max(worst, std::fabs(z[i] - want) / std::max(1.0, std::fabs(want)));
+    }
+    EXPECT_LT(worst, 1e-14) << f->description();
+    EXPECT_NEAR(z[0], normal_quantile(0x1p-26), 1e-14);
+    EXPECT_NEAR(z[1], normal_isf(0x1p-26), 1e-14);
+  }
+  // The r > 5 branch directly (p < 1.4e-11, below the battery's clamp).
+  std::vector<double> u = {1e-12, 1e-20, 1e-300, 0.3, 0.07, 0.5};
+  std::vector<double> s(u.size()), z(u.size());
+  for (size_t i = 0; i < u.size(); ++i) s[i] = 1 - u[i];
+  internal::NormalScoresOfTails(u.data(), s.data(), u.size(), 0, z.data());
+  for (size_t i = 0; i < u.size(); ++i)
+    EXPECT_NEAR(z[i], normal_quantile(u[i]), 1e-15 * std::fabs(normal_quantile(u[i])) + 1e-16)
+        << u[i];
+}
+
 TEST(Pipeline, BitIdenticalForAnyThreadCount) {
   struct Case {
     const char* scheme;
@@ -149,6 +191,8 @@ void ExpectSummaries(const GofSummary& a, const GofSummary& b, double tol,
   EXPECT_EQ(a.tie_probability, b.tie_probability) << what;
   EXPECT_NEAR(a.u_min, b.u_min, tol * std::max(1e-300, std::fabs(b.u_min))) << what;
   EXPECT_NEAR(a.s_max, b.s_max, tol * std::max(1e-300, std::fabs(b.s_max))) << what;
+  EXPECT_NEAR(a.u_max, b.u_max, tol * std::max(1e-300, std::fabs(b.u_max))) << what;
+  EXPECT_NEAR(a.s_min, b.s_min, tol * std::max(1e-300, std::fabs(b.s_min))) << what;
   EXPECT_NEAR(a.ks_d_plus, b.ks_d_plus, tol) << what;
   EXPECT_NEAR(a.ks_d_minus, b.ks_d_minus, tol) << what;
   EXPECT_EQ(a.ad_n_edge, b.ad_n_edge) << what;
