@@ -45,13 +45,13 @@ build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
 # The memory target (ctest label memory_target: peak RSS of check <= 12 bytes
-# per element of the largest tensor + 64 MiB, issues 13 and 14) runs after
-# the suite and reports its result without failing `make test` until the
-# battery's memory (issue 14) meets it; then drop the `|| echo ...`.
+# per element of the largest tensor + 64 MiB, issues 13 and 14) runs alone
+# after the suite (its RSS is not shared with parallel tests) and fails
+# `make test` like any other test: met since the fused battery (9.8 B/element
+# measured at 2^23 f32 values, 1 thread; 10.1 with 2).
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900 -LE memory_target
-	cd $(BUILD) && ctest --output-on-failure --timeout 900 -L memory_target || \
-	  echo "make test: the shared memory target (ctest -L memory_target, issue 14) is not met yet"
+	cd $(BUILD) && ctest --output-on-failure --timeout 900 -L memory_target
 
 # The main job: the tool and the benchmarks only (no test binaries), a short
 # benchmark run, then every report under reports/.
