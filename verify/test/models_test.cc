@@ -286,7 +286,6 @@ std::vector<Rule> ManifestRules(const json& f) {
 // rewrite (issue 12) is expected to name them; the test fails if one is
 // found after all, so the list only shrinks.
 const std::map<std::string, std::string> kKnownHintGaps = {
-    {"selu_gain_for_snn.weight", "variance 0.577x: outside the 2% window of the SELU-gain hint"},
 };
 
 // Words that mean the same as a manifest hint (the fixtures' hints and the
@@ -333,8 +332,12 @@ TEST(Bugs, PytorchPresetCatchesTheBiasBugsThroughTheSiblingWeight) {
   // Only the two biases are checked: both resolved from their weights.
   EXPECT_EQ(verdict, (std::map<std::string, bool>{{"conv.bias", false}, {"linear.bias", false}}));
   for (const TensorAssignment& a : run.tensors) {
-    if (a.tensor == "conv.bias") EXPECT_EQ(a.resolution.fans_from, "conv.weight");
-    if (a.tensor == "linear.bias") EXPECT_EQ(a.resolution.fans_from, "linear.weight");
+    if (a.tensor == "conv.bias") {
+      EXPECT_EQ(a.resolution.fans_from, "conv.weight");
+    }
+    if (a.tensor == "linear.bias") {
+      EXPECT_EQ(a.resolution.fans_from, "linear.weight");
+    }
   }
   // And the correct weights next to them pass under the preset.
   const CheckRun weights = check_file(
