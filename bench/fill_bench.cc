@@ -25,7 +25,6 @@
 #include "initcheck/dtype.h"
 #include "initcheck/fill.h"
 #include "initcheck/scheme.h"
-#include "initcheck/verify/battery.h"
 
 #ifndef INITCHECK_GIT_COMMIT
 #define INITCHECK_GIT_COMMIT "unknown"
@@ -142,23 +141,6 @@ void BM_Orthogonal(benchmark::State& state) {
   SetCounters(state, rows * rows, sizeof(float));
 }
 
-// BM_VerifyBattery/<n>: the whole verification battery (verify/battery.h:
-// KS, Anderson-Darling, chi-square, moments, support, independence, Holm) on
-// n f32 values of kaiming_uniform, one thread. Items = elements checked. The
-// budget is 3 s at n = 10^7 (the target).
-void BM_VerifyBattery(benchmark::State& state) {
-  const int64_t n = state.range(0);
-  const initcheck::Scheme s = initcheck::Scheme::parse("kaiming_uniform(a=sqrt(5))");
-  initcheck::Geometry g;
-  g.shape = {n / 1000, 1000};
-  const initcheck::Tensor t = initcheck::fill(s, g, DType::kF32, {.seed = 42});
-  for (auto _ : state) {
-    initcheck::verify::TensorCheck c = initcheck::verify::check_one(t, s, g);
-    benchmark::DoNotOptimize(c.pass);
-  }
-  SetCounters(state, n, sizeof(float));
-}
-
 constexpr const char* kUniform = "uniform(-1, 1)";
 constexpr const char* kNormal = "normal(0, 1)";
 constexpr const char* kTrunc = "trunc_normal(mean=0, std=1, a=-2, b=2)";
@@ -206,11 +188,6 @@ void RegisterAll() {
                   benchmark::RegisterBenchmark("BM_StdNormal", BM_StdNormal)}) {
     for (int64_t n : kSizes32) b->Arg(n);
   }
-  benchmark::RegisterBenchmark("BM_VerifyBattery", BM_VerifyBattery)
-      ->Arg(1000000)
-      ->Arg(10000000)
-      ->Unit(benchmark::kSecond)
-      ->Iterations(1);
   benchmark::RegisterBenchmark("BM_Orthogonal", BM_Orthogonal)
       ->Arg(64)
       ->Arg(256)

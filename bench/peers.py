@@ -188,7 +188,7 @@ def print_ratios(bench_json, peers):
              ("BM_FillNormal/f64/67108864", "torch.Tensor.normal_/f64"),
              ("BM_FillNormal/f64/67108864",
               "numpy.Generator(PCG64).standard_normal/f64"),
-             ("BM_VerifyBattery/10000000/iterations:1",
+             ("BM_VerifyBattery/10000000",
               "scipy.stats.kstest+anderson+chisquare/norm")]
     for a, b in pairs:
         if ours.get(a) and theirs.get(b):

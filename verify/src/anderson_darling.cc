@@ -6,6 +6,10 @@
 #include <boost/math/special_functions/erf.hpp>
 #include <boost/math/special_functions/gamma.hpp>
 #include <cmath>
+#include <vector>
+
+#include "parallel_blocks.h"
+#include "pipeline.h"
 
 namespace initcheck::verify {
 namespace {
@@ -148,33 +152,32 @@ AdStatistic ad_statistic(std::span<const double> u, std::span<const double> s) {
   AdStatistic r;
   const size_t n = u.size();
   if (n == 0 || s.size() != n) return r;
-  for (size_t i = 0; i < n; ++i) {
-    if (!(u[i] > 0) || !(s[i] > 0)) ++r.n_at_edge;
-  }
-  if (r.n_at_edge > 0) {
-    r.a2 = kInf;
-    return r;
-  }
-  // sum_i (2i-1) ln u_i + (2n+1-2i) ln s_i, i = 1..n; long double partial
-  // sums per block keep the O(n^2)-sized total exact enough.
-  const double nn = static_cast<double>(n);
-  long double total = 0;
-  constexpr size_t kBlock = 1024;
-  for (size_t b = 0; b < n; b += kBlock) {
-    const size_t e = std::min(n, b + kBlock);
-    double acc0 = 0, acc1 = 0;
-    for (size_t i = b; i < e; ++i) {
-      const double k = static_cast<double>(i) + 1.0;
-      acc0 += (2 * k - 1) * std::log(u[i]);
-      acc1 += (2 * nn + 1 - 2 * k) * std::log(s[i]);
+  // The battery's block reduction (pipeline.h), so the same cdf/sf give the
+  // same A^2 on every route.
+  const size_t tasks = internal::TaskCount(n);
+  std::vector<internal::GofPartial> parts(tasks);
+  internal::ParallelTasks(tasks, [&](size_t t) {
+    const size_t end = std::min(n, (t + 1) * internal::kTask);
+    for (size_t b = t * internal::kTask; b < end; b += internal::kBlock) {
+      const size_t m = std::min(internal::kBlock, end - b);
+      internal::GofBlockInto(u.data() + b, s.data() + b, m,
+                             static_cast<int64_t>(b), static_cast<int64_t>(n),
+                             0, &parts[t]);
     }
-    total += static_cast<long double>(acc0) + static_cast<long double>(acc1);
-  }
-  r.a2 = static_cast<double>(-static_cast<long double>(n) - total / n);
+  });
+  GofSummary g;
+  g.n = static_cast<int64_t>(n);
+  internal::FinishGof(parts, 0, &g);
+  r.n_at_edge = g.ad_n_edge;
+  r.a2 = g.ad_a2;
   return r;
 }
 
 TestResult anderson_darling_test(const GofInput& in) {
+  return anderson_darling_test(summarize_gof(in));
+}
+
+TestResult anderson_darling_test(const GofSummary& in) {
   TestResult r;
   r.name = "anderson_darling";
   r.n = in.size();
@@ -182,20 +185,19 @@ TestResult anderson_darling_test(const GofInput& in) {
     r.note = "no values";
     return r;
   }
-  const AdStatistic s = ad_statistic(in.cdf, in.sf);
-  r.statistic = s.a2;
-  r.details = {{"n_at_edge", static_cast<double>(s.n_at_edge)}};
+  r.statistic = in.ad_a2;
+  r.details = {{"n_at_edge", static_cast<double>(in.ad_n_edge)}};
   r.reliable = r.n >= 8;
-  if (s.n_at_edge > 0) {
+  if (in.ad_n_edge > 0) {
     r.p_value = 0.0;
     r.note = format(
         "%lld values at or beyond the support (PIT 0 or 1): impossible under "
         "the target",
-        static_cast<long long>(s.n_at_edge));
+        static_cast<long long>(in.ad_n_edge));
     return r;
   }
-  r.p_value = ad_pvalue(r.n, s.a2);
-  r.note = format("A2=%.4g", s.a2);
+  r.p_value = ad_pvalue(r.n, in.ad_a2);
+  r.note = format("A2=%.4g", in.ad_a2);
   return r;
 }
 

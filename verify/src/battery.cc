@@ -6,6 +6,7 @@
 #include <boost/math/distributions/binomial.hpp>
 #include <boost/math/distributions/normal.hpp>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <span>
@@ -22,6 +23,8 @@
 #include "initcheck/verify/moments.h"
 #include "initcheck/verify/rounding.h"
 #include "initcheck/verify/support.h"
+#include "parallel_blocks.h"
+#include "pipeline.h"
 
 namespace initcheck::verify {
 namespace {
@@ -81,21 +84,12 @@ TestResult Deterministic(std::string name, int64_t n, int64_t bad,
   return r;
 }
 
-SampleSummary Summarize(std::span<const double> x) {
+SampleSummary Summarize(const internal::ValueScan& scan, int64_t n) {
   SampleSummary s;
-  std::vector<double> finite;
-  finite.reserve(x.size());
-  for (double v : x) {
-    if (std::isnan(v)) {
-      ++s.n_nan;
-    } else if (std::isinf(v)) {
-      ++s.n_inf;
-    } else {
-      finite.push_back(v);
-    }
-  }
-  s.n = static_cast<int64_t>(x.size());
-  const Moments m = compute_moments(finite);
+  s.n = n;
+  s.n_nan = scan.n_nan;
+  s.n_inf = scan.n_inf;
+  const Moments& m = scan.moments;
   s.mean = m.mean;
   s.variance = m.variance;
   s.min = m.min;
@@ -104,23 +98,18 @@ SampleSummary Summarize(std::span<const double> x) {
   return s;
 }
 
-TestResult FiniteTest(std::span<const double> x, const Shape& shape) {
-  int64_t bad = 0, first = -1, nan = 0;
-  for (size_t i = 0; i < x.size(); ++i) {
-    if (!std::isfinite(x[i])) {
-      if (first < 0) first = static_cast<int64_t>(i);
-      ++bad;
-      nan += std::isnan(x[i]);
-    }
-  }
+TestResult FiniteTest(const internal::ValueScan& scan, int64_t n,
+                      const Shape& shape) {
+  const int64_t bad = scan.n_nan + scan.n_inf, nan = scan.n_nan;
   std::string note;
   if (bad > 0) {
     note =
         format("%lld non-finite values (%lld NaN, %lld Inf), first at %s",
                static_cast<long long>(bad), static_cast<long long>(nan),
-               static_cast<long long>(bad - nan), Index(first, shape).c_str());
+               static_cast<long long>(bad - nan),
+               Index(scan.first_nonfinite, shape).c_str());
   }
-  return Deterministic("finite", static_cast<int64_t>(x.size()), bad, note);
+  return Deterministic("finite", n, bad, note);
 }
 
 std::unique_ptr<Distribution> MakeDistribution(const Target& t) {
@@ -209,10 +198,10 @@ double MaxCellProbability(const Target& t, DType dtype) {
 // that sees a constant tensor (found by the edge-case suite: a constant
 // [2, 1] tensor passed `normal`); from 4 on the variance, runs and
 // repeated-window tests see it too.
-void AllEqualTest(std::span<const double> sorted, const Target& t, DType dtype,
+void AllEqualTest(const GofSummary& g, const Target& t, DType dtype,
                   std::vector<TestResult>& out) {
-  const int64_t n = static_cast<int64_t>(sorted.size());
-  if (n < 2 || sorted.front() != sorted.back()) return;
+  const int64_t n = g.n;
+  if (n < 2 || g.min != g.max) return;
   const double pmax = MaxCellProbability(t, dtype);
   TestResult r;
   r.name = "all_equal";
@@ -221,15 +210,18 @@ void AllEqualTest(std::span<const double> sorted, const Target& t, DType dtype,
   r.p_value = std::pow(pmax, static_cast<double>(n - 1));
   r.note = format(
       "all %lld values equal %.9g (probability <= %.3g under the target)",
-      static_cast<long long>(n), sorted.front(), r.p_value);
+      static_cast<long long>(n), g.min, r.p_value);
   out.push_back(std::move(r));
 }
 
-// The marginal and independence tests of an elementwise target on `x`.
-// rows x cols is the storage-order matrix view for the row tests (rows = 0:
-// skip them); `strides` the storage strides of the axes (for the lag set).
-// `dtype` is the grid the values were made on (the storage dtype, or a
-// narrower one they all lie on: rounding.h).
+// The marginal and independence tests of an elementwise target on the
+// values `x` (all finite; `m` their moments), through the pipeline of
+// pipeline.h: one sorted copy streamed through the PIT, then the storage-
+// order tests in the sorted copy's memory. rows x cols is the storage-order
+// matrix view for the row tests (rows = 0: skip them); `strides` the storage
+// strides of the axes (for the lag set). `dtype` is the grid the values were
+// made on (the storage dtype, or a narrower one they all lie on:
+// rounding.h).
 //
 // The mean and variance tests compare with the moments of the target
 // ROUNDED to that grid (rounding.h: an exact sum over cells), not the
@@ -238,17 +230,21 @@ void AllEqualTest(std::span<const double> sorted, const Target& t, DType dtype,
 // bf16 N(1000, 1) one 0.728 std^2 (z = -46). For a normal target whose
 // rounded law is still normal (skewness and excess kurtosis within 1e-3),
 // the mean test is exact at any n and the variance test is the exact
-// chi-square (moments.h), so both gate small tensors too.
-void ElementwiseTests(std::span<const double> x, const Target& target,
-                      const Distribution& dist, DType dtype, int64_t rows,
-                      int64_t cols, std::span<const int64_t> strides,
+// chi-square (moments.h), so both gate small tensors too. Both use the
+// pipeline's single-pass moments.
+void ElementwiseTests(const internal::Values& x, const Moments& m,
+                      const Target& target, const Distribution& dist,
+                      DType dtype, int64_t rows, int64_t cols,
+                      std::span<const int64_t> strides,
                       const BatteryOptions& opt, std::vector<TestResult>& out) {
-  const GofInput in = make_gof_input(x, dist, Grid(dtype));
-  AllEqualTest(in.sorted, target, dtype, out);
-  out.push_back(ks_test(in));
-  out.push_back(anderson_darling_test(in));
-  out.push_back(chi_square_test(in));
-  const Moments m = compute_moments(x);
+  internal::SortedValues sorted = internal::SortedValues::Make(x);
+  internal::TieFilter filter;
+  const GofSummary g = internal::SummarizeSorted(
+      sorted, dist, Grid(dtype), opt.independence ? &filter : nullptr);
+  AllEqualTest(g, target, dtype, out);
+  out.push_back(ks_test(g));
+  out.push_back(anderson_darling_test(g));
+  out.push_back(chi_square_test(g));
   const RoundedMoments rm = rounded_moments(dist, Grid(dtype));
   const bool normal_like = target.family == Target::Family::kNormal &&
                            std::abs(rm.skewness) <= 1e-3 &&
@@ -270,12 +266,16 @@ void ElementwiseTests(std::span<const double> x, const Target& target,
   vt.details.push_back({"continuous_target_variance", dist.variance()});
   out.push_back(std::move(mt));
   out.push_back(std::move(vt));
-  out.push_back(support_test(in, dist));
+  out.push_back(support_test(g, dist));
   if (!opt.independence) return;
+  // The sorted copy's memory is reused for the window tags.
+  internal::RawBuffer buffer = sorted.Release();
+  const size_t n = x.n;
+  const double ties = g.tie_probability;
   std::vector<int64_t> extra(strides.begin(), strides.end());
   if (cols > 0) extra.push_back(cols);
   const std::vector<int64_t> lags =
-      correlation_lags(static_cast<int64_t>(x.size()), extra);
+      correlation_lags(static_cast<int64_t>(n), extra);
   // The correlation tests' normal (and Student t) approximations rest on a
   // CLT over m products x_i x_j, whose first-order (Edgeworth) error is
   // proportional to the products' excess kurtosis K4 = (3 + kappa)^2 - 3
@@ -288,26 +288,51 @@ void ElementwiseTests(std::span<const double> x, const Target& target,
   // row_correlation_max (64 values per row) before this rule.
   const double k4 = (3 + rm.excess_kurtosis) * (3 + rm.excess_kurtosis) - 3;
   const double min_products = 1000 * std::max(1.0, k4 / 6);
-  const double nx = static_cast<double>(x.size());
-  TestResult serial = lag_correlation_test(x, lags);
-  serial.reliable = serial.reliable && nx >= min_products;
-  out.push_back(std::move(serial));
+  const double nx = static_cast<double>(n);
+  // The multi-lag serial correlation (lag_correlation_test), runs and the
+  // tie-filter bits in one pass; the filter only when ties are not
+  // everywhere (16-bit formats, f32 beyond ~10^8 values: there the
+  // duplicate counts hash every item).
+  const bool use_filter = filter.k > 0 && filter.tied_fraction < 0.8;
+  internal::OrderPass pass = internal::StorageOrderPass(
+      x, m.mean, g.median, use_filter ? &filter : nullptr, lags);
+  const std::vector<uint64_t>* tied = use_filter ? &pass.tied : nullptr;
+  pass.serial.reliable = pass.serial.reliable && nx >= min_products;
+  out.push_back(std::move(pass.serial));
   if (rows >= 3 && cols >= 3) {
     // Non-normal targets: on normal scores, where the t law is exact
     // (independence.h).
-    RowCorrelationTests rc = row_correlation_tests(
+    internal::RowCorrelation rc = internal::RowCorrelations(
         x, rows, cols, dist.name() == "normal" ? nullptr : &dist);
     rc.mean.reliable = rc.mean.reliable && nx >= min_products;
     rc.max_abs.reliable =
         rc.max_abs.reliable && static_cast<double>(cols) >= min_products / 100;
-    out.push_back(rc.mean);
-    out.push_back(rc.max_abs);
+    out.push_back(std::move(rc.mean));
+    out.push_back(std::move(rc.max_abs));
   }
-  const double ties = tie_probability(in.sorted);
-  if (rows >= 2 && cols >= 1)
-    out.push_back(duplicate_rows_test(x, rows, cols, ties));
-  out.push_back(repeated_windows_test(x, ties));
-  out.push_back(runs_test(x));
+  if (rows >= 2 && cols >= 1) {
+    const internal::EqualItems e =
+        internal::CountEqualRows(x, rows, cols, &buffer, tied);
+    out.push_back(internal::DuplicateRowsResult(e, rows, cols, ties));
+  }
+  const int w = internal::ChooseWindow(n, ties, 0);
+  if (n < static_cast<size_t>(w) + 1) {
+    TestResult r;
+    r.name = "repeated_windows";
+    r.n = static_cast<int64_t>(n);
+    r.reliable = false;
+    r.note = "too few values";
+    out.push_back(std::move(r));
+  } else {
+    const size_t nw = n - static_cast<size_t>(w) + 1;
+    const double lambda =
+        internal::WindowsLambda(static_cast<double>(nw), ties, w);
+    const internal::EqualItems e =
+        internal::CountEqualWindows(x, w, &buffer, tied);
+    out.push_back(internal::WindowsResult(e, n, w, lambda));
+  }
+  buffer.reset();
+  out.push_back(internal::RunsResult(pass.runs, n, g.median));
 }
 
 // Two-sided exact binomial(k, 1/2) p-value for `pos` successes.
@@ -371,15 +396,29 @@ double ProbabilityStoredAsZero(double sd, DType t) {
 // impossible under H0 (p = 0); otherwise the extra zeros E over all columns
 // are Binomial(non-zero slots, p0) and p = P(Bin >= E) (1 when E = 0; 0 for
 // E > 0 when p0 underflows, as in f32 and f64).
-TestResult ZerosPerColumnTest(std::span<const double> x, const Target& tg,
+TestResult ZerosPerColumnTest(const internal::Values& x, const Target& tg,
                               DType dtype) {
+  // Zeros per column, counted in one pass in storage order (row-major
+  // rows x cols).
+  std::vector<int64_t> zeros_in(static_cast<size_t>(tg.cols), 0);
+  {
+    std::vector<double> buf(internal::kBlock);
+    const size_t n = x.n;
+    const size_t cols = static_cast<size_t>(tg.cols);
+    for (size_t b = 0; b < n; b += internal::kBlock) {
+      const size_t m = std::min(internal::kBlock, n - b);
+      x.Read(b, m, buf.data());
+      size_t col = b % cols;
+      for (size_t i = 0; i < m; ++i) {
+        zeros_in[col] += buf[i] == 0;
+        if (++col == cols) col = 0;
+      }
+    }
+  }
   int64_t short_cols = 0, long_cols = 0, extra = 0, first_bad = -1,
           first_count = 0;
   for (int64_t col = 0; col < tg.cols; ++col) {
-    int64_t zeros = 0;
-    for (int64_t r = 0; r < tg.rows; ++r) {
-      zeros += x[static_cast<size_t>(r * tg.cols + col)] == 0;
-    }
+    const int64_t zeros = zeros_in[static_cast<size_t>(col)];
     if (zeros != tg.zeros_per_column && first_bad < 0) {
       first_bad = col;
       first_count = zeros;
@@ -395,7 +434,7 @@ TestResult ZerosPerColumnTest(std::span<const double> x, const Target& tg,
   const double p0 = ProbabilityStoredAsZero(tg.parent_std, dtype);
   TestResult r;
   r.name = "zeros_per_column";
-  r.n = static_cast<int64_t>(x.size());
+  r.n = static_cast<int64_t>(x.n);
   r.statistic = static_cast<double>(short_cols + long_cols);
   r.details = {{"columns_with_fewer", static_cast<double>(short_cols)},
                {"columns_with_more", static_cast<double>(long_cols)},
@@ -479,15 +518,19 @@ void OrthogonalTests(std::span<const double> a, int64_t rows, int64_t cols,
   if (m == k) out.push_back(haar_trace_test(tall, m, k, gain));
 }
 
-// The exact values of a constant / eye / dirac target.
-std::vector<double> ExactValues(const Target& t, const Geometry& g,
-                                int64_t numel) {
-  std::vector<double> v(static_cast<size_t>(numel), 0.0);
+// The exact values of a constant / eye / dirac target: `fill` everywhere
+// except at the listed (index, value) positions, ascending.
+struct ExactPattern {
+  double fill = 0;
+  std::vector<std::pair<int64_t, double>> special;
+};
+ExactPattern ExactValues(const Target& t, const Geometry& g) {
+  ExactPattern p;
   if (t.family == Family::kConstant) {
-    std::fill(v.begin(), v.end(), t.value);
+    p.fill = t.value;
   } else if (t.family == Family::kEye) {
     for (int64_t i = 0; i < std::min(t.rows, t.cols); ++i) {
-      v[static_cast<size_t>(i * t.cols + i)] = t.value;
+      p.special.emplace_back(i * t.cols + i, t.value);
     }
   } else if (t.family == Family::kDirac) {
     // torch.nn.init.dirac_: for each group g and d < min(out/groups, in):
@@ -501,12 +544,13 @@ std::vector<double> ExactValues(const Target& t, const Geometry& g,
       centre = centre * g.shape[a] + g.shape[a] / 2;
     for (int64_t grp = 0; grp < t.groups; ++grp) {
       for (int64_t d = 0; d < std::min(per, in); ++d) {
-        v[static_cast<size_t>(((grp * per + d) * in + d) * spatial + centre)] =
-            1.0;
+        p.special.emplace_back(((grp * per + d) * in + d) * spatial + centre,
+                               1.0);
       }
     }
+    std::sort(p.special.begin(), p.special.end());
   }
-  return v;
+  return p;
 }
 
 }  // namespace
@@ -522,15 +566,18 @@ TensorCheck check_tensor(const TensorView& t, const Scheme& scheme,
   c.geometry = geometry;
   c.dtype = t.dtype;
   c.target = derive_target(scheme, geometry);
-  const std::vector<double> x = t.to_double();
   const Shape& shape = geometry.shape;
-  if (x.empty())
+  const int64_t numel = t.numel();
+  if (numel == 0)
     throw Error("tensor has no elements (shape " + shape_string(shape) + ")");
-  c.sample = Summarize(x);
-  c.tests.push_back(FiniteTest(x, shape));
+  // The values are read where they are (no widened copy): the finite check
+  // and the moments in one pass (pipeline.h).
+  const internal::Values x{t.data, t.dtype, static_cast<size_t>(numel)};
+  const internal::ValueScan scan = internal::ScanValues(x);
+  c.sample = Summarize(scan, numel);
+  c.tests.push_back(FiniteTest(scan, numel, shape));
   const bool finite = c.tests.back().p_value > 0;
   const Target& tg = c.target;
-  const int64_t numel = static_cast<int64_t>(x.size());
   // Storage-order matrix view: rows = the first dim (torch) or all but the
   // last (keras/jax).
   int64_t rows = shape.size() >= 2 ? (geometry.layout == Layout::kTorch
@@ -554,7 +601,7 @@ TensorCheck check_tensor(const TensorView& t, const Scheme& scheme,
   if (opt.source_dtype && !wider(*opt.source_dtype, c.dtype)) {
     src = *opt.source_dtype;
     if (src != c.dtype) {
-      const int64_t off = count_off_grid(x, Grid(src));
+      const int64_t off = internal::CountOffGrid(x, Grid(src));
       c.tests.push_back(Deterministic(
           "source_grid", numel, off,
           off ? format("%lld of %lld values are not %s numbers (--source-dtype "
@@ -571,7 +618,8 @@ TensorCheck check_tensor(const TensorView& t, const Scheme& scheme,
           std::string(dtype_name(src)).c_str());
     }
   } else if (opt.detect_source_dtype && !opt.source_dtype) {
-    if (const std::optional<DType> narrow = narrower_source_dtype(x, c.dtype)) {
+    if (const std::optional<DType> narrow =
+            internal::NarrowerSourceDtype(x, c.dtype)) {
       src = *narrow;
       c.source_note = format(
           "every value is a %s number (stored as %s): tested against the law "
@@ -597,19 +645,38 @@ TensorCheck check_tensor(const TensorView& t, const Scheme& scheme,
     case Family::kNormal:
     case Family::kTruncatedNormal: {
       const auto dist = MakeDistribution(tg);
-      ElementwiseTests(x, tg, *dist, src, rows, cols, strides, opt, c.tests);
+      ElementwiseTests(x, scan.moments, tg, *dist, src, rows, cols, strides,
+                       opt, c.tests);
       break;
     }
     case Family::kConstant:
     case Family::kEye:
     case Family::kDirac: {
-      const std::vector<double> want = ExactValues(tg, geometry, numel);
+      const ExactPattern want = ExactValues(tg, geometry);
+      const double fill = Stored(want.fill, src);
       int64_t bad = 0, first = -1;
-      for (int64_t i = 0; i < numel; ++i) {
-        if (x[static_cast<size_t>(i)] !=
-            Stored(want[static_cast<size_t>(i)], src)) {
-          if (first < 0) first = i;
-          ++bad;
+      double first_value = 0, first_want = 0;
+      std::vector<double> buf(internal::kBlock);
+      size_t sp = 0;  // next special position
+      for (int64_t b = 0; b < numel; b += static_cast<int64_t>(internal::kBlock)) {
+        const size_t m = std::min<size_t>(internal::kBlock, static_cast<size_t>(numel - b));
+        x.Read(static_cast<size_t>(b), m, buf.data());
+        for (size_t j = 0; j < m; ++j) {
+          const int64_t i = b + static_cast<int64_t>(j);
+          double w = want.fill, sw = fill;
+          while (sp < want.special.size() && want.special[sp].first < i) ++sp;
+          if (sp < want.special.size() && want.special[sp].first == i) {
+            w = want.special[sp].second;
+            sw = Stored(w, src);
+          }
+          if (buf[j] != sw) {
+            if (first < 0) {
+              first = i;
+              first_value = buf[j];
+              first_want = w;
+            }
+            ++bad;
+          }
         }
       }
       std::string note;
@@ -618,40 +685,63 @@ TensorCheck check_tensor(const TensorView& t, const Scheme& scheme,
             "%lld of %lld elements differ from %s, first at %s: %.6g (want "
             "%.6g)",
             static_cast<long long>(bad), static_cast<long long>(numel),
-            tg.family_name().c_str(), Index(first, shape).c_str(),
-            x[static_cast<size_t>(first)], want[static_cast<size_t>(first)]);
+            tg.family_name().c_str(), Index(first, shape).c_str(), first_value,
+            first_want);
       }
       c.tests.push_back(Deterministic("structure", numel, bad, note));
       break;
     }
     case Family::kSparse: {
       c.tests.push_back(ZerosPerColumnTest(x, tg, src));
-      std::vector<double> nonzero;
-      nonzero.reserve(x.size());
-      for (double v : x) {
-        if (v != 0) nonzero.push_back(v);
+      // The non-zeros, in storage order and storage format.
+      const size_t es = dtype_size(c.dtype);
+      internal::RawBuffer nz(static_cast<size_t>(numel) * es);
+      size_t count = 0;
+      {
+        std::vector<double> buf(internal::kBlock);
+        const std::byte* src = t.data;
+        for (size_t b = 0; b < static_cast<size_t>(numel); b += internal::kBlock) {
+          const size_t m = std::min(internal::kBlock, static_cast<size_t>(numel) - b);
+          x.Read(b, m, buf.data());
+          for (size_t j = 0; j < m; ++j) {
+            if (buf[j] == 0) continue;
+            std::memcpy(nz.as<std::byte>() + count * es, src + (b + j) * es, es);
+            ++count;
+          }
+        }
       }
-      if (nonzero.size() >= 2) {
+      if (count >= 2) {
         const auto dist = MakeDistribution(tg);
+        const internal::Values nonzero{nz.as<std::byte>(), c.dtype, count};
+        const internal::ValueScan nscan = internal::ScanValues(nonzero);
         // The non-zeros lose the matrix structure: no row tests.
-        ElementwiseTests(nonzero, tg, *dist, src, 0, 0, {}, opt, c.tests);
+        ElementwiseTests(nonzero, nscan.moments, tg, *dist, src, 0, 0, {}, opt,
+                         c.tests);
       }
       break;
     }
-    case Family::kOrthogonal:
-      OrthogonalTests(x, tg.rows, tg.cols, tg.gain, src, c.tests);
+    case Family::kOrthogonal: {
+      const std::vector<double> a = t.to_double();
+      OrthogonalTests(a, tg.rows, tg.cols, tg.gain, src, c.tests);
       break;
+    }
     case Family::kDeltaOrthogonal: {
       int64_t centre = 0;
       for (size_t a = 0; a + 2 < shape.size(); ++a)
         centre = centre * shape[a] + (shape[a] - 1) / 2;
       const int64_t tap = tg.rows * tg.cols;
       int64_t bad = 0, first = -1;
-      for (int64_t i = 0; i < numel; ++i) {
-        const bool in_tap = i >= centre * tap && i < (centre + 1) * tap;
-        if (!in_tap && x[static_cast<size_t>(i)] != 0) {
-          if (first < 0) first = i;
-          ++bad;
+      std::vector<double> buf(internal::kBlock);
+      for (int64_t b = 0; b < numel; b += static_cast<int64_t>(internal::kBlock)) {
+        const size_t m = std::min<size_t>(internal::kBlock, static_cast<size_t>(numel - b));
+        x.Read(static_cast<size_t>(b), m, buf.data());
+        for (size_t j = 0; j < m; ++j) {
+          const int64_t i = b + static_cast<int64_t>(j);
+          const bool in_tap = i >= centre * tap && i < (centre + 1) * tap;
+          if (!in_tap && buf[j] != 0) {
+            if (first < 0) first = i;
+            ++bad;
+          }
         }
       }
       c.tests.push_back(Deterministic(
@@ -659,10 +749,9 @@ TensorCheck check_tensor(const TensorView& t, const Scheme& scheme,
           bad ? format("%lld non-zero values off the centre tap, first at %s",
                        static_cast<long long>(bad), Index(first, shape).c_str())
               : ""));
-      OrthogonalTests(
-          std::span<const double>(x).subspan(static_cast<size_t>(centre * tap),
-                                             static_cast<size_t>(tap)),
-          tg.rows, tg.cols, tg.gain, src, c.tests);
+      std::vector<double> a(static_cast<size_t>(tap));
+      x.Read(static_cast<size_t>(centre * tap), static_cast<size_t>(tap), a.data());
+      OrthogonalTests(a, tg.rows, tg.cols, tg.gain, src, c.tests);
       break;
     }
   }

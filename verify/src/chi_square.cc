@@ -58,18 +58,19 @@ std::vector<int64_t> equiprobable_counts(const GofInput& in, int bins) {
   return counts;
 }
 
-TestResult chi_square_test(const GofInput& in, int bins) {
+namespace {
+
+TestResult EquiprobableResult(int64_t n, int k,
+                              const std::vector<int64_t>& counts) {
   TestResult r;
   r.name = "chi_square";
-  r.n = in.size();
-  const int k = bins > 0 ? bins : chi_square_bins(r.n);
+  r.n = n;
   if (k < 2) {
     r.reliable = false;
     r.note = format("too few values (%lld) for %d bins of >= %d",
                     static_cast<long long>(r.n), 2, kChiSquareMinExpected);
     return r;
   }
-  const std::vector<int64_t> counts = equiprobable_counts(in, k);
   const double e = static_cast<double>(r.n) / k;
   long double x2 = 0;
   int worst = 0;
@@ -98,6 +99,19 @@ TestResult chi_square_test(const GofInput& in, int bins) {
       k, worst, k, static_cast<double>(worst) / k,
       static_cast<double>(worst + 1) / k, ratio);
   return r;
+}
+
+}  // namespace
+
+TestResult chi_square_test(const GofInput& in, int bins) {
+  const int k = bins > 0 ? bins : chi_square_bins(in.size());
+  if (k < 2) return EquiprobableResult(in.size(), k, {});
+  return EquiprobableResult(in.size(), k, equiprobable_counts(in, k));
+}
+
+TestResult chi_square_test(const GofSummary& in) {
+  const int k = chi_square_bins(in.size());
+  return EquiprobableResult(in.size(), k, in.chi_counts);
 }
 
 TestResult chi_square_test(std::span<const double> observed,

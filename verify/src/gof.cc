@@ -4,7 +4,11 @@
 #include <bit>
 #include <cmath>
 
+#include "initcheck/verify/chi_square.h"
 #include "initcheck/verify/sort.h"
+#include "kernels.h"
+#include "parallel_blocks.h"
+#include "pipeline.h"
 
 namespace initcheck::verify {
 namespace {
@@ -27,17 +31,6 @@ uint64_t splitmix64(uint64_t z) {
 double uniform01(uint64_t i, uint64_t key) {
   constexpr uint64_t kSeed = 0x1C0FFEE5EED5ull;
   return (static_cast<double>(splitmix64(i ^ kSeed ^ key) >> 11) + 0.5) * 0x1.0p-53;
-}
-
-// A hash of the sorted sample: reproducible for the same data, different for
-// different samples, and independent of the order the values came in.
-uint64_t SampleKey(const std::vector<double>& sorted) {
-  uint64_t key = 0;
-  for (size_t i = 0; i < sorted.size(); ++i) {
-    key = splitmix64(key ^ std::bit_cast<uint64_t>(sorted[i]) ^
-                     (static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15ull));
-  }
-  return key;
 }
 
 struct GridFormat {
@@ -125,7 +118,7 @@ GofInput make_impl(std::span<const T> x, const Distribution& target,
     std::vector<double> c_lo(m), s_lo(m), c_hi(m), s_hi(m);
     target.cdf_sf(lo, c_lo, s_lo);
     target.cdf_sf(hi, c_hi, s_hi);
-    const uint64_t key = m > 0 ? SampleKey(in.sorted) : 0;
+    const uint64_t key = m > 0 ? sample_key(in.sorted) : 0;
     for (size_t j = 0; j < m; ++j) {
       const double w = uniform01(idx[j], key);
       // Cell mass from the smaller tail, then u and 1 - u each from its own
@@ -195,6 +188,57 @@ GofInput make_gof_input(std::span<const double> x, const Distribution& target,
 GofInput make_gof_input(std::span<const float> x, const Distribution& target,
                         ValueGrid grid) {
   return make_impl(x, target, grid);
+}
+
+uint64_t sample_key(std::span<const double> values) {
+  // A multiset hash: the sum of the values' 32-bit hashes (kernels.h), so
+  // any order and any split of the sum give the same key; mixed with n.
+  // (Before 2026-12: a SplitMix64 chain over the sorted values, serial.)
+  uint64_t sum = 0;
+  std::vector<uint64_t> g(internal::kBlock);
+  for (size_t b = 0; b < values.size(); b += internal::kBlock) {
+    const size_t m = std::min(internal::kBlock, values.size() - b);
+    internal::ValueHashes(values.data() + b, m, g.data());
+    for (size_t i = 0; i < m; ++i) sum += g[i];
+  }
+  return splitmix64(sum ^ (static_cast<uint64_t>(values.size()) *
+                           0x9E3779B97F4A7C15ull));
+}
+
+GofSummary summarize_gof(const GofInput& in) {
+  GofSummary g;
+  const size_t n = in.sorted.size();
+  g.n = static_cast<int64_t>(n);
+  g.n_nan = in.n_nan;
+  g.n_below = in.n_below;
+  g.n_above = in.n_above;
+  g.grid = in.grid;
+  g.target = in.target;
+  if (n == 0) return g;
+  g.min = in.sorted.front();
+  g.max = in.sorted.back();
+  g.u_min = in.cdf.front();
+  g.s_max = in.sf.back();
+  g.u_max = in.cdf.back();
+  g.s_min = in.sf.front();
+  const size_t mid = n / 2;
+  g.median = n % 2 ? in.sorted[mid] : 0.5 * (in.sorted[mid] + in.sorted[mid - 1]);
+  g.tie_probability = tie_probability(in.sorted);
+  const int bins = chi_square_bins(g.n);
+  const size_t tasks = internal::TaskCount(n);
+  std::vector<internal::GofPartial> parts(tasks);
+  internal::ParallelTasks(tasks, [&](size_t t) {
+    const size_t end = std::min(n, (t + 1) * internal::kTask);
+    for (size_t b = t * internal::kTask; b < end; b += internal::kBlock) {
+      const size_t m = std::min(internal::kBlock, end - b);
+      internal::GofBlockInto(in.cdf.data() + b, in.sf.data() + b, m,
+                             static_cast<int64_t>(b), g.n, bins, &parts[t]);
+    }
+  });
+  internal::FinishGof(parts, bins, &g);
+  if (g.ks_i_plus >= 0) g.ks_x_plus = in.sorted[static_cast<size_t>(g.ks_i_plus)];
+  if (g.ks_i_minus >= 0) g.ks_x_minus = in.sorted[static_cast<size_t>(g.ks_i_minus)];
+  return g;
 }
 
 double tie_probability(std::span<const double> sorted) {

@@ -455,7 +455,9 @@ double ks_cdf(int64_t n, double d) {
   return std::clamp(ks_tails(n, d).cdf, 0.0, 1.0);
 }
 
-TestResult ks_test(const GofInput& in) {
+TestResult ks_test(const GofInput& in) { return ks_test(summarize_gof(in)); }
+
+TestResult ks_test(const GofSummary& in) {
   TestResult r;
   r.name = "ks";
   r.n = in.size();
@@ -463,10 +465,14 @@ TestResult ks_test(const GofInput& in) {
     r.note = "no values";
     return r;
   }
-  const KsStatistic s = ks_statistic(in.cdf);
+  KsStatistic s;
+  s.d_plus = std::max(in.ks_d_plus, 0.0);
+  s.d_minus = std::max(in.ks_d_minus, 0.0);
+  s.d = std::max(s.d_plus, s.d_minus);
+  const bool plus = in.ks_d_plus >= in.ks_d_minus;
   r.statistic = s.d;
   r.p_value = ks_pvalue(r.n, s.d);
-  const double x_at = in.sorted[static_cast<size_t>(s.argmax)];
+  const double x_at = plus ? in.ks_x_plus : in.ks_x_minus;
   r.details = {{"d_plus", s.d_plus},
                {"d_minus", s.d_minus},
                {"sqrt_n_d", s.d * std::sqrt(static_cast<double>(r.n))},

@@ -8,8 +8,9 @@
 // width, added in a fixed order at the end. Arithmetic in float32 (products
 // and sums within one block; the caller adds block sums in long double):
 // the rounding error of a block sum of B products of unit-variance values is
-// about 2^-24 B (random-walk partial sums of size sqrt(j)), i.e. 4e-6 of the
-// statistic's own sampling sd at B = 16384, whatever n.
+// about 2^-24 B (random-walk partial sums of size sqrt(j)), i.e. 5e-7 of the
+// statistic's own sampling sd at the battery's B = 2048 (kBlock), whatever
+// n.
 #ifndef INITCHECK_VERIFY_SRC_LAG_KERNEL_H_
 #define INITCHECK_VERIFY_SRC_LAG_KERNEL_H_
 

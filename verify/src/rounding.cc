@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "initcheck/verify/result.h"
+#include "pipeline.h"
 
 namespace initcheck::verify {
 namespace {
@@ -121,14 +122,27 @@ bool on_grid(double v, ValueGrid grid) {
   return true;
 }
 
-int64_t count_off_grid(std::span<const double> x, ValueGrid grid) {
+namespace {
+
+// The values in blocks: read(i, m, out) stores values [i, i + m) as
+// doubles (a span, or a tensor in its storage format: pipeline.h).
+constexpr size_t kGridBlock = 2048;
+
+template <class Read>
+int64_t CountOffGridImpl(size_t n, ValueGrid grid, Read&& read) {
+  std::vector<double> buf(std::min(n, kGridBlock));
   int64_t off = 0;
-  for (double v : x) off += std::isfinite(v) && !on_grid(v, grid);
+  for (size_t b = 0; b < n; b += kGridBlock) {
+    const size_t m = std::min(kGridBlock, n - b);
+    read(b, m, buf.data());
+    for (size_t i = 0; i < m; ++i)
+      off += std::isfinite(buf[i]) && !on_grid(buf[i], grid);
+  }
   return off;
 }
 
-std::optional<DType> narrower_source_dtype(std::span<const double> x,
-                                           DType storage) {
+template <class Read>
+std::optional<DType> NarrowerImpl(size_t n, DType storage, Read&& read) {
   std::vector<ValueGrid> candidates;
   if (storage == DType::kF64) {
     candidates = {ValueGrid::kBFloat16, ValueGrid::kFloat16,
@@ -138,17 +152,26 @@ std::optional<DType> narrower_source_dtype(std::span<const double> x,
   } else {
     return std::nullopt;
   }
+  std::vector<double> buf(std::min(n, kGridBlock));
   // At least kMinDistinctForDetection distinct finite values: a few values
   // such as 0.25 lie on every grid, and a constant [2, 1] tensor "made in
   // bf16" would have two equal values with probability 0.004 under U(-1, 1)
   // (1e-7 in f32), hiding the constancy.
   {
     std::vector<double> distinct;
-    for (double v : x) {
-      if (!std::isfinite(v)) continue;
-      if (std::find(distinct.begin(), distinct.end(), v) == distinct.end()) {
-        distinct.push_back(v);
-        if (static_cast<int64_t>(distinct.size()) >= kMinDistinctForDetection) break;
+    for (size_t b = 0; b < n && static_cast<int64_t>(distinct.size()) <
+                                    kMinDistinctForDetection;
+         b += kGridBlock) {
+      const size_t m = std::min(kGridBlock, n - b);
+      read(b, m, buf.data());
+      for (size_t i = 0; i < m; ++i) {
+        const double v = buf[i];
+        if (!std::isfinite(v)) continue;
+        if (std::find(distinct.begin(), distinct.end(), v) == distinct.end()) {
+          distinct.push_back(v);
+          if (static_cast<int64_t>(distinct.size()) >= kMinDistinctForDetection)
+            break;
+        }
       }
     }
     if (static_cast<int64_t>(distinct.size()) < kMinDistinctForDetection)
@@ -158,16 +181,51 @@ std::optional<DType> narrower_source_dtype(std::span<const double> x,
   // the grid (a continuous sample leaves bf16/f16 within a few values).
   for (ValueGrid g : candidates) {
     bool all = true;
-    for (double v : x) {
-      if (std::isfinite(v) && !on_grid(v, g)) {
-        all = false;
-        break;
+    for (size_t b = 0; b < n && all; b += kGridBlock) {
+      const size_t m = std::min(kGridBlock, n - b);
+      read(b, m, buf.data());
+      for (size_t i = 0; i < m; ++i) {
+        if (std::isfinite(buf[i]) && !on_grid(buf[i], g)) {
+          all = false;
+          break;
+        }
       }
     }
     if (all) return dtype_of(g);
   }
   return std::nullopt;
 }
+
+auto SpanReader(std::span<const double> x) {
+  return [x](size_t i, size_t m, double* out) {
+    std::copy(x.begin() + static_cast<std::ptrdiff_t>(i),
+              x.begin() + static_cast<std::ptrdiff_t>(i + m), out);
+  };
+}
+
+auto ValuesReader(const internal::Values& v) {
+  return [&v](size_t i, size_t m, double* out) { v.Read(i, m, out); };
+}
+
+}  // namespace
+
+int64_t count_off_grid(std::span<const double> x, ValueGrid grid) {
+  return CountOffGridImpl(x.size(), grid, SpanReader(x));
+}
+
+std::optional<DType> narrower_source_dtype(std::span<const double> x,
+                                           DType storage) {
+  return NarrowerImpl(x.size(), storage, SpanReader(x));
+}
+
+namespace internal {
+int64_t CountOffGrid(const Values& v, ValueGrid grid) {
+  return CountOffGridImpl(v.n, grid, ValuesReader(v));
+}
+std::optional<DType> NarrowerSourceDtype(const Values& v, DType storage) {
+  return NarrowerImpl(v.n, storage, ValuesReader(v));
+}
+}  // namespace internal
 
 RoundedMoments rounded_moments(const Distribution& d, ValueGrid grid) {
   RoundedMoments r;

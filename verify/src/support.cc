@@ -20,6 +20,20 @@ double min_uniform_cdf(int64_t n, double u) {
 }
 
 TestResult out_of_support_test(const GofInput& in, const Distribution& target) {
+  return out_of_support_test(summarize_gof(in), target);
+}
+TestResult extremes_test(const GofInput& in) {
+  return extremes_test(summarize_gof(in));
+}
+TestResult max_abs_deviation_test(const GofInput& in,
+                                  const Distribution& target) {
+  return max_abs_deviation_test(summarize_gof(in), target);
+}
+TestResult support_test(const GofInput& in, const Distribution& target) {
+  return support_test(summarize_gof(in), target);
+}
+
+TestResult out_of_support_test(const GofSummary& in, const Distribution& target) {
   TestResult r;
   r.name = "out_of_support";
   r.n = in.size() + in.n_nan;
@@ -67,7 +81,7 @@ double extremes_outside_cdf(int64_t n, double t) {
   return -std::expm1(static_cast<double>(n) * std::log1p(-2 * t));
 }
 
-TestResult extremes_test(const GofInput& in) {
+TestResult extremes_test(const GofSummary& in) {
   TestResult r;
   r.name = "extremes";
   r.n = in.size();
@@ -75,33 +89,33 @@ TestResult extremes_test(const GofInput& in) {
     r.note = "no values";
     return r;
   }
-  const double u = in.cdf.front();  // a = F(min)
-  const double s = in.sf.back();    // s = 1 - F(max)
+  const double u = in.u_min;  // a = F(min)
+  const double s = in.s_max;  // s = 1 - F(max)
   // Range of the PITs F(max) - F(min) = 1 - a - s, from whichever tail
   // keeps it relative-accurate when small (all values close together).
   const double range =
       r.n < 2 ? 0.0
       : u < 0.5
-          ? std::max(0.0, in.cdf.back() - u)
-          : std::max(0.0, in.sf.front() - s);
+          ? std::max(0.0, in.u_max - u)
+          : std::max(0.0, in.s_min - s);
   const double p_range = uniform_range_cdf(r.n, range);
   const double p_inside = one_extreme_inside_sf(r.n, std::max(u, s));
   const double p_outside = extremes_outside_cdf(r.n, std::min(u, s));
   r.p_value = std::min(1.0, 3.0 * std::min({p_range, p_inside, p_outside}));
   const double nn = static_cast<double>(r.n);
   r.statistic = std::max(nn * u, nn * s);
-  r.details = {{"min", in.sorted.front()}, {"max", in.sorted.back()},
+  r.details = {{"min", in.min}, {"max", in.max},
                {"n_u_min", nn * u},        {"n_s_max", nn * s},
                {"range", range},           {"p_range", p_range},
                {"p_one_inside", p_inside}, {"p_outside", p_outside}};
   r.note = format(
       "min %.6g (n F = %.3g), max %.6g (n (1-F) = %.3g), PIT range %.4g "
       "(P(range <= it) = %.3g)",
-      in.sorted.front(), nn * u, in.sorted.back(), nn * s, range, p_range);
+      in.min, nn * u, in.max, nn * s, range, p_range);
   return r;
 }
 
-TestResult max_abs_deviation_test(const GofInput& in,
+TestResult max_abs_deviation_test(const GofSummary& in,
                                   const Distribution& target) {
   TestResult r;
   r.name = "max_abs_z";
@@ -111,7 +125,7 @@ TestResult max_abs_deviation_test(const GofInput& in,
     return r;
   }
   const double mu = target.mean();
-  const double dev = std::max(mu - in.sorted.front(), in.sorted.back() - mu);
+  const double dev = std::max(mu - in.min, in.max - mu);
   // q = P(|X - mu| > R). For a symmetric target this is 2 min(F(min),
   // 1 - F(max)), which is computed from the PITs: exactly the continuous
   // q for exact data, and the randomized PIT over rounding cells for grid
@@ -119,7 +133,7 @@ TestResult max_abs_deviation_test(const GofInput& in,
   // spacing 0.5 sd) and the continuous q at it is far from uniform (the
   // calibration study measured P(p <= 0.01) = 0.05 before this).
   const bool symmetric = target.skewness() == 0.0;
-  const double q = symmetric ? std::min(1.0, 2.0 * std::min(in.cdf.front(), in.sf.back()))
+  const double q = symmetric ? std::min(1.0, 2.0 * std::min(in.u_min, in.s_max))
                              : target.cdf(mu - dev) + target.sf(mu + dev);
   const double p_far = min_uniform_cdf(r.n, q);  // P(R >= dev)
   const double p_near = min_uniform_sf(r.n, q);  // P(R <= dev)
@@ -136,7 +150,7 @@ TestResult max_abs_deviation_test(const GofInput& in,
   return r;
 }
 
-TestResult support_test(const GofInput& in, const Distribution& target) {
+TestResult support_test(const GofSummary& in, const Distribution& target) {
   TestResult oos = out_of_support_test(in, target);
   if (oos.p_value == 0.0) {
     oos.name = "support";

@@ -59,6 +59,8 @@ std::vector<int64_t> equiprobable_counts(const GofInput& in, int bins);
 // "worst_bin", "worst_ratio"} (the bin whose count is furthest from E in
 // standard units, and its count / E). bins = 0 uses chi_square_bins(n).
 TestResult chi_square_test(const GofInput& in, int bins = 0);
+// The same with chi_square_bins(n) bins, from a summary.
+TestResult chi_square_test(const GofSummary& in);
 
 // General Pearson test: observed counts against expected probabilities
 // (which must sum to 1 within 1e-9; both spans have the same length >= 2).

@@ -53,6 +53,7 @@
 #include <vector>
 
 #include "initcheck/verify/distributions.h"
+#include "initcheck/verify/result.h"
 
 namespace initcheck::verify {
 
@@ -74,6 +75,51 @@ struct GofInput {
   int64_t size() const { return static_cast<int64_t>(sorted.size()); }
   int64_t n_outside() const { return n_below + n_above; }
 };
+
+// What the order-statistic tests need from a prepared sample, without its
+// O(n) arrays: the battery streams the sorted values through the PIT in
+// fixed blocks and keeps only this (verify/src/pipeline.h), so a tensor's
+// check needs no per-value array beyond one sorted copy. summarize_gof()
+// computes it from a GofInput with the same block kernels, so both routes
+// give bit-identical statistics for the same cdf/sf values. The tests
+// (ks_test, anderson_darling_test, chi_square_test, support_test, ...) take
+// either.
+struct GofSummary {
+  int64_t n = 0;           // values (NaNs excluded)
+  int64_t n_nan = 0;
+  int64_t n_below = 0, n_above = 0;
+  int64_t n_pit_zero = 0, n_pit_one = 0;
+  ValueGrid grid = ValueGrid::kExact;
+  std::string target;
+  double min = kNaN, max = kNaN;      // sorted.front(), sorted.back()
+  double u_min = kNaN, s_max = kNaN;  // cdf.front(), sf.back()
+  double u_max = kNaN, s_min = kNaN;  // cdf.back(), sf.front() (the PIT range
+                                      // F(max) - F(min) of extremes_test, from
+                                      // whichever tail keeps it accurate)
+  double median = kNaN;               // sorted[n/2] (mean of the middle two)
+  double tie_probability = 0;         // tie_probability(sorted)
+  // KS: D+ = max (i+1)/n - u_i, D- = max u_i - i/n, first indices.
+  double ks_d_plus = kNaN, ks_d_minus = kNaN;
+  int64_t ks_i_plus = -1, ks_i_minus = -1;
+  double ks_x_plus = kNaN, ks_x_minus = kNaN;  // sorted[] at those indices
+  // Anderson-Darling: values with u = 0 or 1, and A^2 = -n - (1/n) sum_i
+  // (2i+1) ln u_i + (2n-1-2i) ln s_i (anderson_darling.h).
+  int64_t ad_n_edge = 0;
+  double ad_a2 = kNaN;  // A^2, +inf when ad_n_edge > 0
+  // Equiprobable chi-square counts for chi_square_bins(n) bins (empty when
+  // n is too small).
+  std::vector<int64_t> chi_counts;
+
+  int64_t size() const { return n; }
+  int64_t n_outside() const { return n_below + n_above; }
+};
+
+GofSummary summarize_gof(const GofInput& in);
+
+// The key of the randomized PIT: a hash of the sample as a multiset
+// (reproducible, different for different samples, independent of the order
+// the values came in). `sorted` in any order.
+uint64_t sample_key(std::span<const double> values);
 
 GofInput make_gof_input(std::span<const double> x, const Distribution& target,
                         ValueGrid grid = ValueGrid::kExact);

@@ -38,10 +38,13 @@
 //   to O(1/n). reliable = n >= 1000.
 //   Power: correlation rho at one lag k: z ~ rho sqrt(n); rho = 0.05 at
 //   n = 2^18 gives z = 25.6 against the 5.6 that 77 lags need at 1e-6.
-//   Cost: lags 1..64 in one pass vectorized over the lag, lags <= 4096 as
-//   dot products in the same cache-resident block of 16384 values (float32
-//   arithmetic within a block, see src/lag_kernel.h), longer lags one pass
-//   each; the same bits on every instruction set.
+//   Cost: one pass over the values in their storage format (the battery's
+//   storage-order pass, src/pipeline.h): per task of 32768 values a float32
+//   buffer of the centred values and the look-ahead, lags 1..64 in one
+//   kernel vectorized over the lag, lags <= 4096 as dot products in that
+//   buffer (float32 arithmetic within a block of 2048, see
+//   src/lag_kernel.h), longer lags reading their partner values from the
+//   tensor; the same bits on every instruction set and thread count.
 //
 // row_correlation_tests: for a rows x cols matrix, the Pearson correlation
 //   c_r of rows r and r+1 over the cols columns, r = 0..rows-2. Under iid

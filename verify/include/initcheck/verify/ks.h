@@ -98,6 +98,7 @@ std::string_view ks_method_name(KsMethod m);
 // The KS test on a prepared sample: name "ks", statistic D, details
 // {"d_plus", "d_minus", "sqrt_n_d", "x_at_max"}; reliable for n >= 1.
 TestResult ks_test(const GofInput& in);
+TestResult ks_test(const GofSummary& in);
 
 // Building blocks, exposed for cross-checks in tests.
 namespace ks_detail {

@@ -78,6 +78,12 @@ TestResult extremes_test(const GofInput& in);
 TestResult max_abs_deviation_test(const GofInput& in,
                                   const Distribution& target);
 TestResult support_test(const GofInput& in, const Distribution& target);
+// The same from a summary (gof.h).
+TestResult out_of_support_test(const GofSummary& in, const Distribution& target);
+TestResult extremes_test(const GofSummary& in);
+TestResult max_abs_deviation_test(const GofSummary& in,
+                                  const Distribution& target);
+TestResult support_test(const GofSummary& in, const Distribution& target);
 
 }  // namespace initcheck::verify
 
