@@ -6,6 +6,7 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <mutex>
 
@@ -16,6 +17,34 @@
 
 namespace initcheck::verify {
 namespace {
+
+// Tensors in the caller's memory as a Checkpoint (check_view,
+// check_tensors): Run reads the views in place; read() (a copy) exists only
+// to complete the interface.
+class MemoryCheckpoint final : public Checkpoint {
+ public:
+  MemoryCheckpoint(std::string label, std::vector<NamedView> views)
+      : Checkpoint(std::move(label)), views_(std::move(views)) {
+    for (const NamedView& v : views_) {
+      if (v.view.data == nullptr && shape_numel(v.view.shape) > 0) {
+        throw Error(path() + ": tensor '" + v.name + "' has no data pointer");
+      }
+      entries_.push_back({v.name, std::string(dtype_name(v.view.dtype)), v.view.dtype,
+                          v.view.shape});
+    }
+  }
+  std::string_view kind() const override { return "memory"; }
+  Tensor read(std::size_t i) const override {
+    const TensorView& v = views_.at(i).view;
+    Tensor t(v.dtype, v.shape);
+    if (v.nbytes() > 0) std::memcpy(t.data(), v.data, v.nbytes());
+    return t;
+  }
+  const TensorView& view(std::size_t i) const { return views_.at(i).view; }
+
+ private:
+  std::vector<NamedView> views_;
+};
 
 // One planned check: which entry, with which scheme and geometry.
 struct Job {
@@ -79,6 +108,7 @@ std::string Unreadable(const CheckpointEntry& e) {
 void Run(const Checkpoint& ck, const std::vector<Job>& jobs, const CheckOptions& o,
          CheckRun& run) {
   run.checks.resize(jobs.size());
+  const auto* memory = dynamic_cast<const MemoryCheckpoint*>(&ck);
   std::vector<std::string> errors(jobs.size());
   std::mutex mu;
   int64_t done = 0;
@@ -91,8 +121,16 @@ void Run(const Checkpoint& ck, const std::vector<Job>& jobs, const CheckOptions&
       const Job& job = jobs[j];
       const CheckpointEntry& e = ck.entries()[job.entry];
       try {
-        const Tensor t = ck.read(job.entry);
-        TensorCheck c = check_tensor(t, job.scheme, job.geometry, o.battery);
+        // In memory: the caller's elements in place; a file: read the tensor.
+        Tensor owned;
+        TensorView view;
+        if (memory != nullptr) {
+          view = memory->view(job.entry);
+        } else {
+          owned = ck.read(job.entry);
+          view = owned.view();
+        }
+        TensorCheck c = check_tensor(view, job.scheme, job.geometry, o.battery);
         if (!e.name.empty()) c.tensor = e.name;
         run.checks[j] = std::move(c);
       } catch (const Error& err) {
@@ -137,15 +175,22 @@ Rule parse_rule_arg(std::string_view text, std::string origin) {
   return r;
 }
 
-CheckRun check_file(const std::string& path, const Scheme& scheme,
-                    const std::string& tensor, const CheckOptions& o) {
+namespace {
+
+void CheckOptionsValid(const CheckOptions& o) {
   CheckAlpha(o.alpha);
   validate_geometry([&] {
     Geometry g = o.geometry;
     g.shape = {1, 1};
     return g;
   }());
-  const std::unique_ptr<Checkpoint> ck = Checkpoint::open(path, o.limits);
+}
+
+// check_file(path, scheme, tensor) once the file is open.
+CheckRun CheckOne(const Checkpoint& checkpoint, const Scheme& scheme, const std::string& tensor,
+                  const CheckOptions& o) {
+  const Checkpoint* ck = &checkpoint;
+  const std::string& path = ck->path();
   const auto& entries = ck->entries();
   std::size_t index = entries.size();
   if (!tensor.empty()) {
@@ -180,15 +225,20 @@ CheckRun check_file(const std::string& path, const Scheme& scheme,
   return run;
 }
 
-CheckRun check_file(const std::string& path, const std::vector<Rule>& rules,
-                    const CheckOptions& o) {
+void RulesValid(const std::vector<Rule>& rules, const CheckOptions& o) {
   CheckAlpha(o.alpha);
   if (rules.empty()) throw Error("no rules given");
   for (const Rule& r : rules) {
     validate_glob(r.glob);
     if (!r.skip && !r.scheme) throw Error(r.origin + ": rule has no scheme");
   }
-  const std::unique_ptr<Checkpoint> ck = Checkpoint::open(path, o.limits);
+}
+
+// check_file(path, rules) once the file is open.
+CheckRun CheckRules(const Checkpoint& checkpoint, const std::vector<Rule>& rules,
+                    const CheckOptions& o) {
+  const Checkpoint* ck = &checkpoint;
+  const std::string& path = ck->path();
   CheckRun run;
   run.file = path;
   run.alpha = o.alpha;
@@ -227,6 +277,51 @@ CheckRun check_file(const std::string& path, const std::vector<Rule>& rules,
   }
   Run(*ck, jobs, o, run);
   return run;
+}
+
+// The in-memory checkpoint of check_view/check_tensors (names checked).
+MemoryCheckpoint MemoryOf(const std::vector<NamedView>& tensors, const std::string& label,
+                          bool named) {
+  std::vector<std::string_view> names;
+  for (const NamedView& t : tensors) {
+    if (named && t.name.empty()) throw Error(label + ": a tensor has an empty name");
+    names.push_back(t.name);
+  }
+  std::sort(names.begin(), names.end());
+  if (auto d = std::adjacent_find(names.begin(), names.end()); d != names.end()) {
+    throw Error(label + ": two tensors are named '" + std::string(*d) + "'");
+  }
+  return MemoryCheckpoint(label, tensors);
+}
+
+}  // namespace
+
+CheckRun check_file(const std::string& path, const Scheme& scheme,
+                    const std::string& tensor, const CheckOptions& o) {
+  CheckOptionsValid(o);
+  const std::unique_ptr<Checkpoint> ck = Checkpoint::open(path, o.limits);
+  return CheckOne(*ck, scheme, tensor, o);
+}
+
+CheckRun check_file(const std::string& path, const std::vector<Rule>& rules,
+                    const CheckOptions& o) {
+  RulesValid(rules, o);
+  const std::unique_ptr<Checkpoint> ck = Checkpoint::open(path, o.limits);
+  return CheckRules(*ck, rules, o);
+}
+
+CheckRun check_view(const TensorView& tensor, const Scheme& scheme, const CheckOptions& o,
+                    const std::string& label) {
+  CheckOptionsValid(o);
+  const MemoryCheckpoint ck = MemoryOf({NamedView{"", tensor}}, label, /*named=*/false);
+  return CheckOne(ck, scheme, "", o);
+}
+
+CheckRun check_tensors(const std::vector<NamedView>& tensors, const std::vector<Rule>& rules,
+                       const CheckOptions& o, const std::string& label) {
+  RulesValid(rules, o);
+  const MemoryCheckpoint ck = MemoryOf(tensors, label, /*named=*/true);
+  return CheckRules(ck, rules, o);
 }
 
 }  // namespace initcheck::verify

@@ -11,6 +11,10 @@
 //
 // The CLI (`initcheck check`), the reports and the Python bindings call it;
 // the GoogleTest matcher checks in-memory values with check_one (battery.h).
+// check_view() and check_tensors() are the same two entry points over
+// tensors in the caller's memory (a NumPy array, a torch module's
+// parameters): the same planning, battery, Holm decision, messages and
+// output formats, reading the caller's elements in place (no copy, no file).
 //
 // Determinism: the result (and every output format of it) is the same for
 // any thread count: each tensor's battery is deterministic and the results
@@ -99,6 +103,24 @@ CheckRun check_file(const std::string& path, const Scheme& scheme,
 // tensor it matches (before the data is read).
 CheckRun check_file(const std::string& path, const std::vector<Rule>& rules,
                     const CheckOptions& options);
+
+// A named tensor in the caller's memory (check_tensors). The elements must
+// stay valid and unchanged during the call.
+struct NamedView {
+  std::string name;
+  TensorView view;
+};
+
+// check_file(path, scheme, "", options) for one tensor in memory: `label`
+// stands for the path in CheckRun::file and in messages. Throws Error as
+// check_file does (a scheme that cannot apply, an empty tensor, ...).
+CheckRun check_view(const TensorView& tensor, const Scheme& scheme,
+                    const CheckOptions& options, const std::string& label = "<array>");
+
+// check_file(path, rules, options) over named tensors in memory, in the
+// given order (names unique and not empty; `label` stands for the path).
+CheckRun check_tensors(const std::vector<NamedView>& tensors, const std::vector<Rule>& rules,
+                       const CheckOptions& options, const std::string& label = "<memory>");
 
 }  // namespace initcheck::verify
 
