@@ -242,6 +242,22 @@ def _parent_overrides(m: Any, torch: Any) -> Optional[Dict[str, Tuple[str, str]]
     return None
 
 
+def _named_tensors(module: Any) -> Dict[str, Any]:
+    """Every parameter and buffer in state_dict order (module by module,
+    parameters then buffers), a tensor shared by several modules under its
+    first name."""
+    seen = set()
+    out: Dict[str, Any] = {}
+    for path, m in module.named_modules():
+        prefix = path + "." if path else ""
+        for n, t in list(m.named_parameters(recurse=False)) + \
+                list(m.named_buffers(recurse=False)):
+            if id(t) not in seen:
+                seen.add(id(t))
+                out[prefix + n] = t
+    return out
+
+
 def expected_schemes(module: Any) -> ExpectedSchemes:
     """The scheme each parameter and buffer's default initialization draws from.
 
@@ -256,7 +272,7 @@ def expected_schemes(module: Any) -> ExpectedSchemes:
 
     Returns:
         :class:`ExpectedSchemes`: ``{name: ExpectedScheme}`` in
-        ``named_parameters()`` then ``named_buffers()`` order, and
+        ``state_dict()`` order (a tied tensor under its first name), and
         ``.unknown``: ``{name: reason}``.
 
     Example:
@@ -272,10 +288,7 @@ def expected_schemes(module: Any) -> ExpectedSchemes:
     if not isinstance(module, nn.Module):
         raise TypeError(f"expected a torch.nn.Module, got {type(module).__name__}")
     uninit = getattr(nn.parameter, "UninitializedTensorMixin", ())
-    # The model's tensors, each under its first name (as state_dict keeps them).
-    tensors: Dict[str, Any] = {}
-    for n, t in list(module.named_parameters()) + list(module.named_buffers()):
-        tensors.setdefault(n, t)
+    tensors = _named_tensors(module)
     found: Dict[str, ExpectedScheme] = {}
     unknown: Dict[str, str] = {}
     overrides: List[Tuple[int, str, Dict[str, Tuple[str, str]], str]] = []
@@ -394,9 +407,7 @@ def check_module(module: Any, overrides: Optional[Mapping[str, Optional[str]]] =
             _core.glob_match(str(glob), "")
         except ValueError as e:
             raise ValueError(f"overrides[{glob!r}]: {e}") from None
-    tensors: Dict[str, Any] = {}
-    for n, t in list(module.named_parameters()) + list(module.named_buffers()):
-        tensors.setdefault(n, t)
+    tensors = _named_tensors(module)
 
     entries: List[Tuple[str, Any, str]] = []
     rules: List[tuple] = []
