@@ -14,7 +14,8 @@ GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Uni
 
 DEB_PACKAGES := cmake g++ ninja-build libboost-math-dev librapidcheck-dev libgtest-dev \
   libgmock-dev libbenchmark-dev libhwy-dev libeigen3-dev libcli11-dev libfmt-dev \
-  nlohmann-json3-dev pybind11-dev python3-dev python3-pytest python3-numpy python3-torch
+  nlohmann-json3-dev libtbb-dev pybind11-dev python3-dev python3-venv python3-pytest \
+  python3-numpy python3-torch
 
 .PHONY: all build test report bench deps fuzz test-sanitize clean python
 

@@ -31,16 +31,16 @@ def _torch_array(t: Any, what: str) -> Tuple[np.ndarray, str]:
     if t.device.type != "cpu":
         raise ValueError(
             f"{what}: tensor is on {t.device}; initcheck reads CPU memory in place: "
-            f"pass {what}.cpu() (a copy)")
+            "pass x.cpu() (a copy)")
     if t.layout != torch.strided:
-        raise ValueError(f"{what}: {t.layout} tensors are not supported; pass {what}.to_dense()")
+        raise ValueError(f"{what}: {t.layout} tensors are not supported; pass x.to_dense()")
     t = t.detach()
     if not t.is_contiguous():
         raise ValueError(
             f"{what}: tensor is not contiguous (strides {tuple(t.stride())}); initcheck reads "
-            f"the caller's memory in place: pass {what}.contiguous() (a copy)")
+            "the caller's memory in place: pass x.contiguous() (a copy)")
     if t.is_conj() or t.is_neg():
-        raise ValueError(f"{what}: lazy conj/neg views are not supported; pass {what}.resolve_conj()")
+        raise ValueError(f"{what}: lazy conj/neg views are not supported; pass x.resolve_neg()")
     if t.dtype == torch.bfloat16:
         # NumPy has no bfloat16: the same bytes as int16 (a view, no copy),
         # read as bf16 by the engine.
@@ -49,7 +49,7 @@ def _torch_array(t: Any, what: str) -> Tuple[np.ndarray, str]:
         return t.numpy(), ""
     raise ValueError(
         f"{what}: dtype {t.dtype} is not supported; initcheck reads float tensors: float32, "
-        f"float64, float16 and bfloat16; convert with {what}.float()")
+        "float64, float16 and bfloat16; convert with x.float()")
 
 
 def _as_array(x: Any, what: str, dtype: Optional[str]) -> Tuple[np.ndarray, str]:

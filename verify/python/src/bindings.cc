@@ -20,6 +20,7 @@
 #include <pybind11/stl.h>
 
 #include <chrono>
+#include <ctime>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -296,24 +297,29 @@ py::array FillArray(const std::string& scheme_text, const py::object& shape_arg,
 
 // ---- timing (bench/python_overhead.py) ----------------------------------------
 
-// Seconds of each of `repeats` calls of the C++ battery alone
-// (verify::check_one on the array's memory, as BM_VerifyBattery times it),
-// for the overhead benchmark: the Python call is timed around it.
-std::vector<double> TimeBattery(const py::array& a, const std::string& scheme_text,
-                                const std::string& layout, int repeats) {
+// (wall seconds, process CPU seconds) of each of `repeats` calls of the C++
+// battery alone (verify::check_one on the array's memory, as
+// BM_VerifyBattery times it), for the overhead benchmark
+// (bench/python_overhead.py), which times the Python call around it.
+std::vector<std::pair<double, double>> TimeBattery(const py::array& a,
+                                                   const std::string& scheme_text,
+                                                   const std::string& layout, int repeats) {
   const TensorView v = ViewOf(a, "x", "");
   const Scheme scheme = Scheme::parse(scheme_text);
   Geometry g;
   g.shape = v.shape;
   g.layout = parse_layout(layout);
-  std::vector<double> seconds;
+  std::vector<std::pair<double, double>> seconds;
   py::gil_scoped_release release;
   for (int i = 0; i < repeats; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
+    const std::clock_t c0 = std::clock();
     const verify::TensorCheck c = verify::check_one(v, scheme, g);
+    const std::clock_t c1 = std::clock();
     const auto t1 = std::chrono::steady_clock::now();
     if (c.sample.n != v.numel()) throw Error("battery read the wrong number of values");
-    seconds.push_back(std::chrono::duration<double>(t1 - t0).count());
+    seconds.emplace_back(std::chrono::duration<double>(t1 - t0).count(),
+                         static_cast<double>(c1 - c0) / CLOCKS_PER_SEC);
   }
   return seconds;
 }
