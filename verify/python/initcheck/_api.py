@@ -496,9 +496,10 @@ def check_file(path: str, scheme: Optional[str] = None, *, tensor: Optional[str]
     false-alarm rate over all tests of all tensors.
 
     Example:
-        >>> report = initcheck.check_file("model.safetensors", rules={
+        >>> import initcheck
+        >>> report = initcheck.check_file("model.safetensors", rules={  # doctest: +SKIP
         ...     "*.bias": "zeros", "*.weight": "kaiming_uniform(a=sqrt(5))"})
-        >>> assert report, report.summary()
+        >>> assert report, report.summary()  # doctest: +SKIP
     """
     if (scheme is None) == (rules is None):
         raise ValueError("give either scheme (with tensor= for a checkpoint) or rules, "
@@ -518,6 +519,7 @@ def check_file(path: str, scheme: Optional[str] = None, *, tensor: Optional[str]
 def parse_scheme(text: str) -> str:
     """The canonical form of a scheme (every parameter spelled out).
 
+    >>> import initcheck
     >>> initcheck.parse_scheme("kaiming_uniform_(a=sqrt(5))")
     'kaiming_uniform(a=2.23606797749979, mode=fan_in, nonlinearity=leaky_relu)'
     """
@@ -573,6 +575,7 @@ def propagate(weights: str, activation: str, *, depth: int = 50, width: int = 51
     while it runs.
 
     Example:
+        >>> import initcheck
         >>> p = initcheck.propagate("kaiming_normal", "relu", depth=10, width=128, seeds=4)
         >>> p.agree
         True
