@@ -58,6 +58,8 @@ import math
 import re
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
+import numpy as np
+
 from . import _core
 from ._api import Report, _as_array, _geometry
 
@@ -339,9 +341,9 @@ def _literal_glob(name: str) -> str:
 
 def _tensor_array(t: Any, what: str, torch: Any) -> Tuple[Any, str]:
     """A CPU parameter/buffer as an array the engine reads in place.
-    Integer buffers (num_batches_tracked) become float64 (an 8-byte copy,
-    exact below 2^53); non-contiguous ones a contiguous copy; 0-d ones a
-    1-element view."""
+    Integer and bool buffers (num_batches_tracked, masks) become float64 (a
+    copy, exact below 2^53); non-contiguous ones a contiguous copy; 0-d ones
+    a 1-element view."""
     if t.device.type != "cpu":
         raise ValueError(f"{what}: tensor is on {t.device}; check_module reads CPU memory in "
                          "place: check module.cpu() (or a CPU copy of it)")
@@ -349,7 +351,7 @@ def _tensor_array(t: Any, what: str, torch: Any) -> Tuple[Any, str]:
     if t.dim() == 0:
         t = t.reshape(1)
     if not t.is_floating_point():
-        if t.dtype == torch.bool or t.is_complex():
+        if t.is_complex():
             raise ValueError(f"{what}: dtype {t.dtype} cannot be checked; give overrides="
                              f"{{{what!r}: None}} to skip it")
         t = t.to(torch.float64)
@@ -417,21 +419,31 @@ def check_module(module: Any, overrides: Optional[Mapping[str, Optional[str]]] =
                       None))
     used = {g: False for g in overrides}
     issues: List[str] = []
+    # Listed as skipped by its rule, never read (a tensor that is not
+    # checked and may not be readable as floats: lazy, bool, complex).
+    placeholder = np.zeros(1, np.float32)
+    uninit = getattr(torch.nn.parameter, "UninitializedTensorMixin", ())
     for name, t in tensors.items():
         matched = next((g for g in overrides if _core.glob_match(str(g), name)), None)
         if matched is not None:
             used[matched] = True
-        if t.numel() == 0:
-            continue  # nothing drawn, nothing to check
         e = expected.get(name)
-        if matched is None and e is None and name in expected.unknown:
-            reason = expected.unknown[name]
+        if matched is None and e is None:
+            reason = expected.unknown.get(name, "no expectation")
             if strict:
                 issues.append(f"{name}: {reason}; give overrides={{{name!r}: SCHEME}} "
                               "(or None to skip it)")
-            rules.append((_literal_glob(name), None, f"{name}", reason, None, None, None))
-            entries.append((name, *_tensor_array(t, name, torch)))
+            rules.append((_literal_glob(name), None, name, reason, None, None, None))
+            entries.append((name, placeholder, ""))
             continue
+        if matched is not None and overrides[matched] is None:
+            entries.append((name, placeholder, ""))  # the override's skip rule lists it
+            continue
+        if uninit and isinstance(t, uninit):
+            raise ValueError(f"{name}: uninitialized (a lazy module: run a forward pass "
+                             "before checking it, or give it None in overrides)")
+        if t.numel() == 0:
+            continue  # nothing drawn, nothing to check
         origin = f"{e.module} {e.path or '(the model)'}" if e is not None else name
         if matched is None and e is not None and e.padding_idx is not None and t.dim() == 2:
             # torch: normal_(weight); weight[padding_idx].fill_(0). The rows

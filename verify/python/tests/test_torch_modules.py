@@ -117,3 +117,33 @@ def test_report_presentation(seed):
     assert len(report) == 4 and [r.name for r in report] == ["0.weight", "0.bias", "1.weight",
                                                               "1.bias"]
     assert "<testsuites" in report.to_junit()
+
+
+def test_lazy_bool_and_complex_tensors():
+    class Odd(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(32, 32)
+            self.register_buffer("mask", torch.ones(32, dtype=torch.bool))
+            self.register_buffer("phase", torch.ones(4, dtype=torch.complex64))
+
+    m = build(Odd, 0)
+    r = it.check_module(m, {"mask": "ones", "phase": None})
+    assert r, r.summary()
+    assert r["mask"].verdict == "pass" and [s.tensor for s in r.skipped] == ["phase"]
+    assert not it.check_module(m, {"mask": "zeros", "phase": None})
+    with pytest.raises(ValueError, match="phase: dtype torch.complex64 cannot be checked"):
+        it.check_module(m, {"mask": "ones", "phase": "zeros"})
+    # Unknown tensors are never read: strict fails the report, and lists them.
+    r = it.check_module(m)
+    assert not r and [s.tensor for s in r.skipped] == ["mask", "phase"]
+    assert len(r.issues) == 2
+    lazy = nn.Sequential(nn.Linear(8, 8), nn.LazyLinear(4))
+    r = it.check_module(lazy)
+    assert not r and {s.tensor for s in r.skipped} == {"1.weight", "1.bias"}
+    assert "lazy module" in r.issues[0]
+    with pytest.raises(ValueError, match="1.weight: uninitialized"):
+        it.check_module(lazy, {"1.*": "zeros"})
+    assert it.check_module(lazy, {"1.*": None})
+    lazy(torch.randn(2, 8))  # materialized: now a Linear with its default init
+    assert it.check_module(lazy)
