@@ -35,12 +35,13 @@ namespace {
 
 using initcheck::DType;
 
-// f32 sizes: 1 Ki .. 64 Mi elements = 4 KiB .. 256 MiB. f64 stops at 32 Mi
-// elements (256 MiB).
+// f32 sizes: 1 Ki .. 64 Mi elements = 4 KiB .. 256 MiB. f64: 1 Ki .. 64 Mi
+// elements = 8 KiB .. 512 MiB (32 Mi = 256 MiB, the bytes of the largest f32
+// fill; 64 Mi, the elements of the targets).
 const std::vector<int64_t> kSizes32 = {1 << 10, 1 << 14, 1 << 18, 1 << 22,
                                        1 << 26};
 const std::vector<int64_t> kSizes64 = {1 << 10, 1 << 14, 1 << 18, 1 << 22,
-                                       1 << 25};
+                                       1 << 25, 1 << 26};
 // Sizes for the multi-threaded variants: where threads can pay off.
 const std::vector<int64_t> kSizesMt32 = {1 << 18, 1 << 22, 1 << 26};
 const std::vector<int64_t> kSizesMt64 = {1 << 18, 1 << 22, 1 << 25};
@@ -57,6 +58,12 @@ void SetCounters(benchmark::State& state, int64_t n, size_t elem_bytes) {
                           static_cast<int64_t>(elem_bytes));
 }
 
+// "256 MiB" for the label of a benchmark (its name keeps element counts).
+std::string Size(int64_t bytes) {
+  if (bytes >= (int64_t{1} << 20)) return std::to_string(bytes >> 20) + " MiB";
+  return std::to_string(bytes >> 10) + " KiB";
+}
+
 template <class T>
 void BM_Memset(benchmark::State& state) {
   const int64_t n = state.range(0);
@@ -68,6 +75,8 @@ void BM_Memset(benchmark::State& state) {
     benchmark::ClobberMemory();
   }
   SetCounters(state, n, sizeof(T));
+  state.SetLabel(std::string("memset ") + (sizeof(T) == 4 ? "f32 " : "f64 ") +
+                 Size(n * static_cast<int64_t>(sizeof(T))));
 }
 
 // lib's fill_slice of `scheme` into a preallocated buffer. Args: n, and
@@ -88,6 +97,8 @@ void BM_Fill(benchmark::State& state, const char* scheme, bool mt) {
     benchmark::ClobberMemory();
   }
   SetCounters(state, n, sizeof(T));
+  state.SetLabel(std::string(scheme) + (sizeof(T) == 4 ? " f32 " : " f64 ") +
+                 Size(n * static_cast<int64_t>(sizeof(T))));
 }
 
 void BM_StdUniform(benchmark::State& state) {

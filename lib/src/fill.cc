@@ -12,6 +12,11 @@
 #include <thread>
 #include <vector>
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
+#include <tbb/task_arena.h>
+
 #include "fill_simd.h"
 #include "initcheck/error.h"
 #include "initcheck/kernel.h"
@@ -20,9 +25,10 @@ namespace initcheck {
 namespace {
 
 // Below kParallelThreshold elements a fill runs on the calling thread, and
-// each extra thread gets at least kMinPerThread elements: starting and joining
-// a thread costs ~50 us here (2-core KVM guest, measured), the time of ~4 10^4
-// SIMD normals or ~1.3 10^5 uniforms (f32, one AVX-512 core).
+// each extra thread gets at least kMinPerThread elements: handing a chunk to
+// another thread and waiting for it costs microseconds (more when the arena's
+// workers must wake up), the time of ~10^4 SIMD normals or ~10^5 uniforms
+// (f32, one AVX-512 core).
 constexpr int64_t kParallelThreshold = int64_t{1} << 19;
 constexpr int64_t kMinPerThread = int64_t{1} << 18;
 // Chunks are multiples of 1024 elements: whole Philox blocks, SIMD vectors,
@@ -31,9 +37,15 @@ constexpr int64_t kMinPerThread = int64_t{1} << 18;
 constexpr int64_t kChunkAlign = 1024;
 
 // Runs f(begin, end) over a static split of [0, n) into at most `threads`
-// chunks, chunk 0 on the calling thread. An exception thrown by any chunk is
-// rethrown after all have finished: that of the lowest chunk, so the error
-// does not depend on the thread count's timing.
+// chunks of equal size (rounded up to kChunkAlign), with oneTBB: a
+// task_arena of `threads` slots (so FillOptions::threads bounds the
+// concurrency; oneTBB never runs more threads than the machine has) and
+// parallel_for over the chunk indices with a static_partitioner (one task
+// per chunk, grain 1). The split depends only on n and `threads`, and every
+// element is a pure function of its index anyway, so the output is the same
+// for any thread count and any scheduling. An exception thrown by any chunk
+// is rethrown after all have finished: that of the lowest chunk, so the error
+// does not depend on the threads' timing.
 template <class F>
 void ParallelFor(int64_t n, int threads, F&& f) {
   threads = static_cast<int>(
@@ -46,18 +58,21 @@ void ParallelFor(int64_t n, int threads, F&& f) {
   per = (per + kChunkAlign - 1) / kChunkAlign * kChunkAlign;
   const int64_t chunks = (n + per - 1) / per;
   std::vector<std::exception_ptr> errors(static_cast<size_t>(chunks));
-  auto run = [&f, &errors, per, n](int64_t c) {
-    try {
-      f(c * per, std::min(n, (c + 1) * per));
-    } catch (...) {
-      errors[static_cast<size_t>(c)] = std::current_exception();
-    }
-  };
-  std::vector<std::thread> pool;
-  pool.reserve(static_cast<size_t>(chunks - 1));
-  for (int64_t c = 1; c < chunks; ++c) pool.emplace_back(run, c);
-  run(0);
-  for (auto& t : pool) t.join();
+  tbb::task_arena arena(threads);
+  arena.execute([&] {
+    tbb::parallel_for(
+        tbb::blocked_range<int64_t>(0, chunks, 1),
+        [&](const tbb::blocked_range<int64_t>& r) {
+          for (int64_t c = r.begin(); c < r.end(); ++c) {
+            try {
+              f(c * per, std::min(n, (c + 1) * per));
+            } catch (...) {
+              errors[static_cast<size_t>(c)] = std::current_exception();
+            }
+          }
+        },
+        tbb::static_partitioner());
+  });
   for (const auto& e : errors) {
     if (e) std::rethrow_exception(e);
   }

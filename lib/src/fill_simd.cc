@@ -26,19 +26,22 @@
 // (non-temporal) stores for calls of >= stream_threshold() bytes, then a
 // fence.
 //
-// Transforms: the operations of random.h in the same order, Mul then Add (no
-// MulAdd), Div, Sqrt, ConvertTo (exact here: all integers < 2^24 resp.
-// 2^53), selects. On x86, `a < b ? a : b` is MINPS/MINPD(a, b) exactly
+// Transforms: the operations of random.h in the same order: Mul then Add
+// where random.h multiplies and adds, MulAdd/NegMulAdd where it calls fmadd
+// (the normals, stream version 2), Div, Sqrt, ConvertTo (exact here: all
+// integers < 2^24 resp. 2^53), selects. Only targets whose MulAdd is one
+// fused operation (x86 AVX2 and AVX-512, AArch64 NEON) run the normals in
+// SIMD; the others (SSE4, SSSE3, ...) call the reference for them. On x86, `a < b ? a : b` is MINPS/MINPD(a, b) exactly
 // (including zeros' signs), so Min/Max are used there; elsewhere
 // IfThenElse. A few algebraic shortcuts give the same bits by construction
 // (scaling by powers of two, the symmetry of rounding to nearest); each states
 // its condition and is taken only when the kernel's parameters meet it. The
-// normal's rare branches (f32 w >= 5, f64 tails) are computed only when some
-// lane of the vector needs them.
+// normals' tail branches (f32 w >= 5: 0.34 % of lanes; f64 m < 0.075: 15 %)
+// run on compressed vectors of tail lanes only (NormalF32::Queue, NormalF64).
 //
-// Cost on Zen 4 (AVX-512, 512-bit ops take two of four 256-bit pipes, so at
-// most 2 vector ops per cycle): Philox is 6 ops per round per 8 blocks, ~1.1
-// cycles per 32-bit word; the f32 normal transform adds ~66 ops per 16 values.
+// Cost with AVX-512 (2 ports for 512-bit operations; llvm-mca, SPR model):
+// Philox is 6 uops per round per 8 blocks, 23 per 16 words; the f32 normal
+// transform adds 55 per 16 values (bench/README.md, "Limits").
 //
 // HWY_SCALAR and HWY_EMU128 (fallbacks for CPUs without SSSE3) call the
 // reference.
@@ -56,6 +59,13 @@
 #include "initcheck/dtype.h"
 #include "initcheck/kernel.h"
 #include "initcheck/random.h"
+
+namespace initcheck::simd_detail {
+// out[i] = normal_value(k, words[i]), scalar (targets without a fused
+// multiply-add); defined once, below.
+void NormalF32WordsScalar(const NormalKernel<float>& k, const uint32_t* words,
+                          size_t n, float* out);
+}  // namespace initcheck::simd_detail
 
 // Scalable-vector targets (SVE, RVV) are left out: the code keeps arrays of
 // vectors, which sizeless types do not allow. Must precede the first Highway
@@ -102,6 +112,10 @@ void FillNormalF64(const NormalKernel<double>& k, const RngKey& key,
                    uint64_t first, size_t n, double* out) {
   reference::fill_normal(k, key, first, n, out);
 }
+void NormalF32Words(const NormalKernel<float>& k, const uint32_t* words,
+                    size_t n, float* out) {
+  simd_detail::NormalF32WordsScalar(k, words, n, out);
+}
 bool ConvertF16(const float* in, size_t n, uint16_t* out) {
   bool over = false;
   for (size_t i = 0; i < n; ++i) {
@@ -115,6 +129,15 @@ void ConvertBF16(const float* in, size_t n, uint16_t* out) {
 }
 
 #else  // SIMD targets
+
+// Whether hn::MulAdd is one fused multiply-add here (Highway 1.0.3 computes
+// it as Mul then Add on SSE4/SSSE3 and on 32-bit ARM).
+#if (HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2) || \
+    (HWY_ARCH_ARM_A64 && HWY_TARGET == HWY_NEON)
+constexpr bool kFusedMulAdd = true;
+#else
+constexpr bool kFusedMulAdd = false;
+#endif
 
 using DU64 = hn::ScalableTag<uint64_t>;
 using DU32 = hn::Repartition<uint32_t, DU64>;
@@ -254,19 +277,101 @@ HWY_INLINE V XorAnd(V a, V b, V c) {
 #endif
 }
 
-// c[0] x^(n-1) + ... + c[n-1], multiply then add (random.h horner).
+// Lane permutations for CompressLanes: row m lists, for the set lanes of the
+// N-lane mask m in order and then the others, the U consecutive units (bytes
+// for PSHUFB, u32 lanes for VPERMD) of each lane.
+template <size_t N, size_t U>
+struct PermTable {
+  alignas(16) uint8_t idx[size_t{1} << N][N * U];
+};
+template <size_t N, size_t U>
+constexpr PermTable<N, U> MakePermTable() {
+  PermTable<N, U> t{};
+  for (size_t m = 0; m < (size_t{1} << N); ++m) {
+    size_t k = 0;
+    for (unsigned pass = 0; pass < 2; ++pass) {
+      for (size_t l = 0; l < N; ++l) {
+        if (((m >> l) & 1u) != (pass == 0 ? 1u : 0u)) continue;
+        for (size_t j = 0; j < U; ++j) {
+          t.idx[m][k++] = static_cast<uint8_t>(l * U + j);
+        }
+      }
+    }
+  }
+  return t;
+}
+template <size_t N, size_t U>
+inline constexpr PermTable<N, U> kPermTable = MakePermTable<N, U>();
+
+// The lanes of v selected by m, moved to the front in order (the rest
+// unspecified): hn::Compress for 32- and 64-bit lanes, with static tables.
+// Highway 1.0.3's Compress rebuilds its table on the stack at every call for
+// 64-bit lanes and on AVX2 (measured: +27 instructions per f64 normal).
+template <class D>
+HWY_INLINE hn::Vec<D> CompressLanes(D d, hn::Vec<D> v, hn::Mask<D> m) {
+  using T = hn::TFromD<D>;
+  static_assert(sizeof(T) == 4 || sizeof(T) == 8, "32- or 64-bit lanes");
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  (void)d;
+  if constexpr (sizeof(T) == 4) {
+    return hn::Vec<D>{_mm512_maskz_compress_epi32(m.raw, v.raw)};
+  } else {
+    return hn::Vec<D>{_mm512_maskz_compress_epi64(m.raw, v.raw)};
+  }
+#elif HWY_ARCH_X86 && HWY_TARGET == HWY_AVX2
+  constexpr size_t kN = 32 / sizeof(T);
+  const hn::Repartition<uint32_t, D> d32;
+  const auto& row = kPermTable<kN, sizeof(T) / 4>.idx[hn::detail::BitsFromMask(m)];
+  const __m256i idx =
+      _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(row)));
+  return hn::BitCast(
+      d, hn::Vec<decltype(d32)>{_mm256_permutevar8x32_epi32(
+             hn::BitCast(d32, v).raw, idx)});
+#elif HWY_ARCH_X86
+  constexpr size_t kN = 16 / sizeof(T);
+  const hn::Repartition<uint8_t, D> d8;
+  const auto& row = kPermTable<kN, sizeof(T)>.idx[hn::detail::BitsFromMask(m)];
+  const __m128i idx = _mm_load_si128(reinterpret_cast<const __m128i*>(row));
+  return hn::BitCast(d, hn::Vec<decltype(d8)>{_mm_shuffle_epi8(
+                            hn::BitCast(d8, v).raw, idx)});
+#else
+  (void)d;
+  return hn::Compress(v, m);
+#endif
+}
+
+// c[0] x^(n-1) + ... + c[n-1], a fused multiply-add per coefficient
+// (random.h horner).
 template <class D, class T, size_t N>
 HWY_INLINE hn::Vec<D> Horner(D d, hn::Vec<D> x, const T (&c)[N]) {
   hn::Vec<D> r = hn::Set(d, c[0]);
 #pragma GCC unroll 16
-  for (size_t j = 1; j < N; ++j) r = hn::Add(hn::Mul(r, x), hn::Set(d, c[j]));
+  for (size_t j = 1; j < N; ++j) r = hn::MulAdd(r, x, hn::Set(d, c[j]));
   return r;
 }
+// k = (ix >> 23) - 127 as a float, for ix the bits of a positive normal
+// float: its exponent. AVX-512: VGETEXPPS gives floor(log2(x)), the same
+// number, in one operation instead of three.
+template <class DF>
+HWY_INLINE hn::Vec<DF> ExponentF32(DF df, hn::Vec<hn::RebindToUnsigned<DF>> ix) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  if constexpr (hn::MaxLanes(df) == 16) {
+    return hn::Vec<DF>{_mm512_getexp_ps(hn::BitCast(df, ix).raw)};
+  }
+#endif
+  const hn::RebindToSigned<DF> di;
+  return hn::ConvertTo(
+      df, hn::Sub(hn::BitCast(di, hn::ShiftRight<23>(ix)), hn::Set(di, 127)));
+}
+
 // -internal::log_f32(x 2^e), operation for operation, with e added to the
 // exponent field first (exact while x 2^e is a normal number; e = 0 gives
 // -log_f32(x)). The negation is folded in exactly (rounding to nearest is
-// symmetric): -(kf Hi + (f - X)) = kf (-Hi) + (X - f).
-template <class DF>
+// symmetric): -(kf Hi + (f - X)) = kf (-Hi) + (X - f). kNormal: x 2^e is
+// known to be a positive normal number, so the exponent of the shifted bits
+// ix (a normal number too) may come from ExponentF32; otherwise the integer
+// form of random.h, which also covers subnormal x.
+template <bool kNormal, class DF>
 HWY_INLINE hn::Vec<DF> NegLogF32(DF df, uint32_t exp_add, hn::Vec<DF> x) {
   const hn::RebindToUnsigned<DF> du;
   const hn::RebindToSigned<DF> di;
@@ -274,26 +379,30 @@ HWY_INLINE hn::Vec<DF> NegLogF32(DF df, uint32_t exp_add, hn::Vec<DF> x) {
   constexpr float kLn2Lo = 0x1.0bfbe8p-15f;
   auto ix = hn::Add(hn::BitCast(du, x),
                     hn::Set(du, 0x3f800000u - 0x3f3504f3u + exp_add));
-  const auto kf = hn::ConvertTo(
-      df, hn::Sub(hn::BitCast(di, hn::ShiftRight<23>(ix)), hn::Set(di, 127)));
+  const auto kf =
+      kNormal ? ExponentF32(df, ix)
+              : hn::ConvertTo(df, hn::Sub(hn::BitCast(di, hn::ShiftRight<23>(ix)),
+                                          hn::Set(di, 127)));
   ix = hn::Add(hn::And(ix, hn::Set(du, 0x007fffffu)), hn::Set(du, 0x3f3504f3u));
   const auto f = hn::Sub(hn::BitCast(df, ix), hn::Set(df, 1.0f));
   const auto s = hn::Div(f, hn::Add(hn::Set(df, 2.0f), f));
   const auto z = hn::Mul(s, s);
   auto r =
-      hn::Add(hn::Mul(hn::Set(df, 2.0f / 11.0f), z), hn::Set(df, 2.0f / 9.0f));
-  r = hn::Add(hn::Mul(r, z), hn::Set(df, 2.0f / 7.0f));
-  r = hn::Add(hn::Mul(r, z), hn::Set(df, 2.0f / 5.0f));
-  r = hn::Add(hn::Mul(r, z), hn::Set(df, 2.0f / 3.0f));
+      hn::MulAdd(hn::Set(df, 2.0f / 11.0f), z, hn::Set(df, 2.0f / 9.0f));
+  r = hn::MulAdd(r, z, hn::Set(df, 2.0f / 7.0f));
+  r = hn::MulAdd(r, z, hn::Set(df, 2.0f / 5.0f));
+  r = hn::MulAdd(r, z, hn::Set(df, 2.0f / 3.0f));
   r = hn::Mul(r, z);
   const auto hfsq = hn::Mul(hn::Mul(hn::Set(df, 0.5f), f), f);
-  // inner = s (hfsq + r) + kf Lo;  X = hfsq - inner.
+  // inner = fma(s, hfsq + r, kf Lo);  X = hfsq - inner;
+  // -fma(kf, Hi, f - X) = fma(kf, -Hi, X - f).
   const auto inner =
-      hn::Add(hn::Mul(s, hn::Add(hfsq, r)), hn::Mul(kf, hn::Set(df, kLn2Lo)));
-  return hn::Add(hn::Mul(kf, hn::Set(df, -kLn2Hi)),
-                 hn::Sub(hn::Sub(hfsq, inner), f));
+      hn::MulAdd(s, hn::Add(hfsq, r), hn::Mul(kf, hn::Set(df, kLn2Lo)));
+  return hn::MulAdd(kf, hn::Set(df, -kLn2Hi),
+                    hn::Sub(hn::Sub(hfsq, inner), f));
 }
 
+// internal::log_f64(x), operation for operation.
 template <class DD>
 HWY_INLINE hn::Vec<DD> LogF64(DD dd, hn::Vec<DD> x) {
   const hn::RebindToUnsigned<DD> du;
@@ -301,32 +410,30 @@ HWY_INLINE hn::Vec<DD> LogF64(DD dd, hn::Vec<DD> x) {
   constexpr uint64_t kSqrtHalf = 0x3fe6a09e667f3bcdull;
   auto ix = hn::Add(hn::BitCast(du, x),
                     hn::Set(du, 0x3ff0000000000000ull - kSqrtHalf));
-  const auto k =
-      hn::Sub(hn::BitCast(di, hn::ShiftRight<52>(ix)), hn::Set(di, 1023));
+  const auto kd = hn::ConvertTo(
+      dd, hn::Sub(hn::BitCast(di, hn::ShiftRight<52>(ix)), hn::Set(di, 1023)));
   ix = hn::Add(hn::And(ix, hn::Set(du, 0x000fffffffffffffull)),
                hn::Set(du, kSqrtHalf));
   const auto f = hn::Sub(hn::BitCast(dd, ix), hn::Set(dd, 1.0));
   const auto s = hn::Div(f, hn::Add(hn::Set(dd, 2.0), f));
   const auto z = hn::Mul(s, s);
   auto r = hn::Set(dd, 2.0 / 21.0);
-  r = hn::Add(hn::Mul(r, z), hn::Set(dd, 2.0 / 19.0));
-  r = hn::Add(hn::Mul(r, z), hn::Set(dd, 2.0 / 17.0));
-  r = hn::Add(hn::Mul(r, z), hn::Set(dd, 2.0 / 15.0));
-  r = hn::Add(hn::Mul(r, z), hn::Set(dd, 2.0 / 13.0));
-  r = hn::Add(hn::Mul(r, z), hn::Set(dd, 2.0 / 11.0));
-  r = hn::Add(hn::Mul(r, z), hn::Set(dd, 2.0 / 9.0));
-  r = hn::Add(hn::Mul(r, z), hn::Set(dd, 2.0 / 7.0));
-  r = hn::Add(hn::Mul(r, z), hn::Set(dd, 2.0 / 5.0));
-  r = hn::Add(hn::Mul(r, z), hn::Set(dd, 2.0 / 3.0));
+  r = hn::MulAdd(r, z, hn::Set(dd, 2.0 / 19.0));
+  r = hn::MulAdd(r, z, hn::Set(dd, 2.0 / 17.0));
+  r = hn::MulAdd(r, z, hn::Set(dd, 2.0 / 15.0));
+  r = hn::MulAdd(r, z, hn::Set(dd, 2.0 / 13.0));
+  r = hn::MulAdd(r, z, hn::Set(dd, 2.0 / 11.0));
+  r = hn::MulAdd(r, z, hn::Set(dd, 2.0 / 9.0));
+  r = hn::MulAdd(r, z, hn::Set(dd, 2.0 / 7.0));
+  r = hn::MulAdd(r, z, hn::Set(dd, 2.0 / 5.0));
+  r = hn::MulAdd(r, z, hn::Set(dd, 2.0 / 3.0));
   r = hn::Mul(r, z);
   const auto hfsq = hn::Mul(hn::Mul(hn::Set(dd, 0.5), f), f);
-  const auto kd = hn::ConvertTo(dd, k);
   constexpr double kLn2Hi = 0x1.62e42fefp-1;  // as in random.h
   constexpr double kLn2Lo = 0x1.473de6af278edp-34;
   const auto inner =
-      hn::Add(hn::Mul(s, hn::Add(hfsq, r)), hn::Mul(kd, hn::Set(dd, kLn2Lo)));
-  return hn::Add(hn::Mul(kd, hn::Set(dd, kLn2Hi)),
-                 hn::Sub(f, hn::Sub(hfsq, inner)));
+      hn::MulAdd(s, hn::Add(hfsq, r), hn::Mul(kd, hn::Set(dd, kLn2Lo)));
+  return hn::MulAdd(kd, hn::Set(dd, kLn2Hi), hn::Sub(f, hn::Sub(hfsq, inner)));
 }
 
 // ---------------------------------------------------------------- stores
@@ -348,6 +455,10 @@ HWY_INLINE void StoreVec(hn::Vec<D> v, D d, hn::TFromD<D>* HWY_RESTRICT p) {
 // intermediates stay in L1: 3 x 2 KiB for AVX-512).
 constexpr size_t kChunkVecs = 32;
 
+// State a transform keeps across the chunks of one Fill call (see
+// NormalF32::Queue); none for the others.
+struct NoQueue {};
+
 // ---------------------------------------------------------------- transforms
 // Apply<K>(w, y) maps K u64 vectors of random words (in memory order) to K
 // vectors of output values: f32 from the u32 words, f64 from the u64 words.
@@ -366,6 +477,9 @@ template <bool kScaled, bool kClamp>
 struct UniformF32 {
   using T = float;
   static constexpr bool kStaged = false;
+  using Queue = NoQueue;
+  template <StoreKind>
+  void Drain(Queue&) const {}
   UniformKernel<float> k;
   float span;  // k.span, or k.span 2^-24 when kScaled
 
@@ -398,6 +512,9 @@ template <bool kScaled, bool kClamp>
 struct UniformF64 {
   using T = double;
   static constexpr bool kStaged = false;
+  using Queue = NoQueue;
+  template <StoreKind>
+  void Drain(Queue&) const {}
   UniformKernel<double> k;
   double span;  // k.span, or k.span 2^-53 when kScaled
 
@@ -436,7 +553,7 @@ enum class NormalMode {
 };
 
 // kMeanZero: mean is +0 and the scaled value cannot be -0 (scales >= 2^-20,
-// see FillNormalF32Mode), so mean + y = y.
+// see WithNormalF32Mode), so mean + y = y.
 //
 // Staged (see Chunk): stage 1 maps each vector of words to x = p - q and
 // w = -log(4 p q) in L1 buffers, stage 2 evaluates the polynomial, the rare
@@ -455,14 +572,16 @@ struct NormalF32 {
   using VU = hn::Vec<DU>;
 
   // small = (2m + 1) 2^-25 (m the low 23 bits of w), large = 1 - small.
+  // random.h converts 2m + 1 and scales it; here the float with exponent -1
+  // and mantissa m, 1/2 + m 2^-24, minus (1/2 - 2^-25): the same number,
+  // exactly (Sterbenz: both operands lie in [1/2 - 2^-25, 1 - 2^-24]), in 2
+  // operations instead of 4.
   HWY_INLINE void Sides(VU w, VF& small, VF& large) const {
     const DF32 df;
     const DU du;
-    const hn::RebindToSigned<DF32> di;
-    const auto odd = hn::OrAnd(hn::Set(du, 1u), hn::ShiftLeft<1>(w),
-                               hn::Set(du, 0x00fffffeu));
-    small =
-        hn::Mul(hn::ConvertTo(df, hn::BitCast(di, odd)), hn::Set(df, 0x1p-25f));
+    const VF half_m = hn::BitCast(
+        df, hn::OrAnd(hn::Set(du, 0x3f000000u), w, hn::Set(du, 0x007fffffu)));
+    small = hn::Sub(half_m, hn::Set(df, 0.5f - 0x1p-25f));
     large = hn::Sub(hn::Set(df, 1.0f), small);
   }
 
@@ -475,10 +594,8 @@ struct NormalF32 {
     const auto upper =
         hn::RebindMask(df, hn::Lt(hn::BitCast(di, w), hn::Zero(di)));
     const auto b = hn::Set(df, k.b);
-    p = hn::Add(hn::Set(df, k.a),
-                hn::Mul(b, hn::IfThenElse(upper, large, small)));
-    q = hn::Add(hn::Set(df, k.c),
-                hn::Mul(b, hn::IfThenElse(upper, small, large)));
+    p = hn::MulAdd(b, hn::IfThenElse(upper, large, small), hn::Set(df, k.a));
+    q = hn::MulAdd(b, hn::IfThenElse(upper, small, large), hn::Set(df, k.c));
   }
 
   // x = p - q and lw = -log(4 p q).
@@ -493,16 +610,17 @@ struct NormalF32 {
       const VF pq = hn::Mul(small, large);
       x = hn::BitCast(df, XorAnd(hn::BitCast(du, hn::Sub(small, large)), w,
                                  hn::Set(du, 0x80000000u)));
-      lw = NegLogF32(df, 2u << 23, pq);  // -log(4 p q)
+      lw = NegLogF32<true>(df, 2u << 23, pq);  // -log(4 p q)
     } else {
       VF p, q;
       PQ(w, p, q);
       x = hn::Sub(p, q);
       if (kMode == NormalMode::kTruncated) {
-        lw = NegLogF32(df, 2u << 23, hn::Mul(p, q));  // -log(4 p q)
+        lw = NegLogF32<true>(df, 2u << 23, hn::Mul(p, q));  // -log(4 p q)
       } else {
         const auto two = hn::Set(df, 2.0f);
-        lw = NegLogF32(df, 0, hn::Mul(hn::Mul(two, p), hn::Mul(two, q)));
+        lw = NegLogF32<false>(df, 0,
+                              hn::Mul(hn::Mul(two, p), hn::Mul(two, q)));
       }
     }
   }
@@ -511,7 +629,9 @@ struct NormalF32 {
   HWY_INLINE VF Tail(VF m) const {
     using namespace internal;
     const DF32 df;
-    const auto r = hn::Sqrt(NegLogF32(df, 0, m));
+    // kPlain: m >= 2^-25; kTruncated: m >= 2^-100 (FillNormalF32).
+    const auto r =
+        hn::Sqrt(NegLogF32<kMode != NormalMode::kLiteral>(df, 0, m));
     const auto r1 = hn::Sub(r, hn::Set(df, 1.6f));
     auto z = hn::Div(Horner(df, r1, kPpnd7C), Horner(df, r1, kPpnd7D));
     const auto near = hn::Le(r, hn::Set(df, 5.0f));
@@ -523,34 +643,67 @@ struct NormalF32 {
     return z;
   }
 
-  HWY_INLINE VF AddMean(VF v) const {
-    return kMeanZero ? v : hn::Add(hn::Set(DF32(), k.mean), v);
+  // fma(scale, z, mean); kMeanZero: the product alone (equal: it is not
+  // -0, see WithNormalF32Mode).
+  HWY_INLINE VF ScaleAddMean(float scale, VF z) const {
+    const DF32 df;
+    return kMeanZero ? hn::Mul(hn::Set(df, scale), z)
+                     : hn::MulAdd(hn::Set(df, scale), z, hn::Set(df, k.mean));
   }
 
-  // The tail branch for all lanes: mean + scale (p < q ? -z : z).
-  HWY_NOINLINE VF TailValue(VU w) const {
+  // The tail branch for all lanes: fma(scale, p < q ? -z : z, mean).
+  HWY_INLINE VF TailValue(VU w) const {
     const DF32 df;
     const DU du;
-    VF t;
+    VF z;
     if (kMode == NormalMode::kPlain) {
       VF small, large;
       Sides(w, small, large);  // min(p, q) = small; p < q iff the top bit is 0
-      t = hn::Mul(hn::Set(df, k.scale), Tail(small));
-      t = hn::BitCast(
-          df, XorAnd(hn::BitCast(du, t), hn::Not(w), hn::Set(du, 0x80000000u)));
+      z = hn::BitCast(df, XorAnd(hn::BitCast(du, Tail(small)), hn::Not(w),
+                                 hn::Set(du, 0x80000000u)));
     } else {
       VF p, q;
       PQ(w, p, q);
-      const auto z = Tail(SelectLess(p, q));
-      t = hn::Mul(hn::Set(df, k.scale),
-                  hn::IfThenElse(hn::Lt(p, q), hn::Neg(z), z));
+      const auto t = Tail(SelectLess(p, q));
+      z = hn::IfThenElse(hn::Lt(p, q), hn::Neg(t), t);
     }
-    return AddMean(t);
+    return ScaleAddMean(k.scale, z);
   }
 
+  HWY_INLINE VF Clamp(VF y) const {
+    if (kMode == NormalMode::kPlain) return y;
+    const DF32 df;
+    y = SelectGreater(hn::Set(df, k.lo), y);  // y < lo ? lo : y
+    return SelectLess(hn::Set(df, k.hi), y);  // y > hi ? hi : y
+  }
+
+  // Vectors with a tail lane, parked across the chunks of one Fill call
+  // until kVecs of them (about 1300 vectors, 20000 values) are waiting or
+  // the fill ends: their central values, destinations, and their tail
+  // lanes' words and positions (slot n + lane), compressed.
+  struct Queue {
+    static constexpr size_t kVecs = 64;
+    static constexpr size_t kMaxLanes = HWY_MAX_BYTES / sizeof(float);
+    HWY_ALIGN float ys[kVecs * kMaxLanes];
+    HWY_ALIGN uint32_t words[(kVecs + 1) * kMaxLanes];
+    HWY_ALIGN uint32_t pos[(kVecs + 1) * kMaxLanes];
+    HWY_ALIGN uint32_t iota[kMaxLanes];
+    float* dst[kVecs];
+    size_t nparked = 0, ntail = 0;
+    Queue() {
+      for (size_t l = 0; l < kMaxLanes; ++l) iota[l] = static_cast<uint32_t>(l);
+    }
+  };
+
+  // Stage 1 for every vector of the chunk, then stage 2: the central value of
+  // every lane; a vector whose lanes all take the central branch (w < 5) is
+  // stored at once. The others (a lane is in the tail with probability
+  // 0.34 %, so about 5 % of 16-lane vectors) are parked in the queue, and
+  // the tail branch is evaluated once per N tail lanes when it drains
+  // (TailRun), instead of for every vector that holds one tail lane.
   template <StoreKind kStore>
   HWY_INLINE void Run(const uint64_t* HWY_RESTRICT words, size_t nvec,
-                      float* HWY_RESTRICT dst) const {
+                      float* HWY_RESTRICT dst, Queue& q) const {
     const DF32 df;
     const DU du;
     const DU64 d64;
@@ -565,74 +718,117 @@ struct NormalF32 {
     }
     for (size_t v = 0; v < nvec; ++v) {
       const VF lw = hn::Load(df, lws + v * n);
-      // Central branch: mean + scale_central (x P(w - 2.5)).
+      // Central branch: fma(scale_central, x P(w - 2.5), mean).
       const VF poly =
           Horner(df, hn::Sub(lw, hn::Set(df, 2.5f)), internal::kGilesCentral);
-      VF y = AddMean(hn::Mul(hn::Set(df, k.scale_central),
-                             hn::Mul(hn::Load(df, xs + v * n), poly)));
-      // Tail branch (w >= 5: about 0.3 % of lanes), when some lane needs it.
+      const VF y = Clamp(ScaleAddMean(k.scale_central,
+                                      hn::Mul(hn::Load(df, xs + v * n), poly)));
       const auto central = hn::Lt(lw, hn::Set(df, 5.0f));
-      if (HWY_UNLIKELY(!hn::AllTrue(df, central))) {
-        y = hn::IfThenElse(
-            central, y,
-            TailValue(hn::BitCast(du, hn::Load(d64, words + v * n / 2))));
+      if (HWY_LIKELY(hn::AllTrue(df, central))) {
+        StoreVec<kStore>(y, df, dst + v * n);
+        continue;
       }
-      if (kMode != NormalMode::kPlain) {
-        y = SelectGreater(hn::Set(df, k.lo), y);  // y < lo ? lo : y
-        y = SelectLess(hn::Set(df, k.hi), y);     // y > hi ? hi : y
-      }
-      StoreVec<kStore>(y, df, dst + v * n);
+      if (q.nparked == Queue::kVecs) Drain<kStore>(q);
+      const size_t slot = q.nparked++;
+      q.dst[slot] = dst + v * n;
+      hn::Store(y, df, q.ys + slot * n);
+      const auto tail = hn::RebindMask(du, hn::Not(central));
+      const VU w = hn::BitCast(du, hn::Load(d64, words + v * n / 2));
+      const VU pos = hn::Add(hn::Load(du, q.iota),
+                             hn::Set(du, static_cast<uint32_t>(slot * n)));
+      hn::StoreU(CompressLanes(du, w, tail), du, q.words + q.ntail);
+      hn::StoreU(CompressLanes(du, pos, tail), du, q.pos + q.ntail);
+      q.ntail += hn::CountTrue(du, tail);
+    }
+  }
+
+  // Computes the parked vectors' tail lanes and stores the vectors.
+  template <StoreKind kStore>
+  HWY_NOINLINE void Drain(Queue& q) const {
+    if (q.nparked == 0) return;
+    const DF32 df;
+    const size_t n = hn::Lanes(df);
+    TailRun(q.words, q.pos, q.ntail, q.ys);
+    for (size_t j = 0; j < q.nparked; ++j) {
+      StoreVec<kStore>(hn::Load(df, q.ys + j * n), df, q.dst[j]);
+    }
+    q.nparked = 0;
+    q.ntail = 0;
+  }
+
+  // ys[pos[j]] = the tail value of words[j], j < count (count >= 1; the
+  // buffers have room for one more vector).
+  HWY_INLINE void TailRun(uint32_t* HWY_RESTRICT tail_words,
+                            const uint32_t* HWY_RESTRICT pos, size_t count,
+                            float* HWY_RESTRICT ys) const {
+    const DF32 df;
+    const DU du;
+    const size_t n = hn::Lanes(df);
+    // Lanes past `count` of the last vector: copies of a tail word, so they
+    // compute a tail value (and not, say, the far branch) that is dropped.
+    hn::StoreU(hn::Set(du, tail_words[0]), du, tail_words + count);
+    HWY_ALIGN float t[HWY_MAX_BYTES / sizeof(float)];
+    for (size_t j = 0; j < count; j += n) {
+      hn::Store(Clamp(TailValue(hn::LoadU(du, tail_words + j))), df, t);
+      const size_t m = std::min(n, count - j);
+      for (size_t l = 0; l < m; ++l) ys[pos[j + l]] = t[l];
     }
   }
 };
 
+// kTrunc: p = A + B u, q = C + B v and the clamp; otherwise A = C = 0,
+// B = 1 and no clamp, so p = u, q = v exactly: then min(p, q) = small,
+// p - q = small - large with the sign of the word's top bit (rounding is
+// symmetric), and p < q iff that bit is 0.
+//
+// Staged (see Chunk): the central value of every lane (m >= 0.075: about
+// 85 % of the lanes, so 73 % of 8-lane vectors hold a tail lane) goes to an
+// L1 buffer, the tail lanes' words and positions are compressed into tail
+// buffers (branch-free), the tail branch runs once per N tail lanes and is
+// patched into the buffer, and the buffer is stored. Before, every vector
+// with a tail lane computed the whole tail (log, sqrt, two divisions) for
+// all its lanes, and branched unpredictably.
 template <bool kTrunc>
 struct NormalF64 {
   using T = double;
-  static constexpr bool kStaged = false;
+  static constexpr bool kStaged = true;
+  using Queue = NoQueue;
+  template <StoreKind>
+  void Drain(Queue&) const {}
   NormalKernel<double> k;
 
-  HWY_INLINE hn::Vec<DF64> One(VU64 w) const {
-    using namespace internal;
+  using VD = hn::Vec<DF64>;
+
+  // small = (2m + 1) 2^-54 (m the low 52 bits of w), exactly as random.h
+  // (see NormalF32::Sides: 1/2 + m 2^-53 minus 1/2 - 2^-54, Sterbenz), and
+  // large = 1 - small.
+  HWY_INLINE void Sides(VU64 w, VD& small, VD& large) const {
+    const DF64 dd;
+    const DU64 du;
+    const VD half_m = hn::BitCast(
+        dd, hn::OrAnd(hn::Set(du, 0x3fe0000000000000ull), w,
+                      hn::Set(du, 0x000fffffffffffffull)));
+    small = hn::Sub(half_m, hn::Set(dd, 0.5 - 0x1p-54));
+    large = hn::Sub(hn::Set(dd, 1.0), small);
+  }
+
+  // p and q (kTrunc).
+  HWY_INLINE void PQ(VU64 w, VD& p, VD& q) const {
     const DF64 dd;
     const hn::RebindToSigned<DF64> di;
-    const auto odd = hn::Or(
-        hn::ShiftLeft<1>(hn::And(w, hn::Set(DU64(), 0x000fffffffffffffull))),
-        hn::Set(DU64(), 1u));
-    const auto small =
-        hn::Mul(hn::ConvertTo(dd, hn::BitCast(di, odd)), hn::Set(dd, 0x1p-54));
-    const auto large = hn::Sub(hn::Set(dd, 1.0), small);
+    VD small, large;
+    Sides(w, small, large);
     const auto upper =
         hn::RebindMask(dd, hn::Lt(hn::BitCast(di, w), hn::Zero(di)));
-    auto p = hn::IfThenElse(upper, large, small);
-    auto q = hn::IfThenElse(upper, small, large);
-    if (kTrunc) {
-      const auto b = hn::Set(dd, k.b);
-      p = hn::Add(hn::Set(dd, k.a), hn::Mul(b, p));
-      q = hn::Add(hn::Set(dd, k.c), hn::Mul(b, q));
-    }
-    const auto m = SelectLess(p, q);
-    const auto central = hn::Ge(m, hn::Set(dd, 0.075));
-    // Central: qc = (p - q) / 2, r = 0.180625 - qc^2, z = qc A(r) / B(r).
-    const auto qc = hn::Mul(hn::Set(dd, 0.5), hn::Sub(p, q));
-    const auto rc = hn::Sub(hn::Set(dd, 0.180625), hn::Mul(qc, qc));
-    auto z = hn::Div(hn::Mul(qc, Horner(dd, rc, kPpnd16A)),
-                     Horner(dd, rc, kPpnd16B));
-    if (!hn::AllTrue(dd, central)) {
-      const auto r = hn::Sqrt(hn::Neg(LogF64(dd, m)));
-      const auto r1 = hn::Sub(r, hn::Set(dd, 1.6));
-      auto zt = hn::Div(Horner(dd, r1, kPpnd16C), Horner(dd, r1, kPpnd16D));
-      const auto near = hn::Le(r, hn::Set(dd, 5.0));
-      if (HWY_UNLIKELY(!hn::AllTrue(dd, near))) {
-        const auto r2 = hn::Sub(r, hn::Set(dd, 5.0));
-        zt = hn::IfThenElse(
-            near, zt,
-            hn::Div(Horner(dd, r2, kPpnd16E), Horner(dd, r2, kPpnd16F)));
-      }
-      zt = hn::IfThenElse(hn::Lt(p, q), hn::Neg(zt), zt);
-      z = hn::IfThenElse(central, z, zt);
-    }
-    auto y = hn::Add(hn::Set(dd, k.mean), hn::Mul(hn::Set(dd, k.scale), z));
+    const auto b = hn::Set(dd, k.b);
+    p = hn::MulAdd(b, hn::IfThenElse(upper, large, small), hn::Set(dd, k.a));
+    q = hn::MulAdd(b, hn::IfThenElse(upper, small, large), hn::Set(dd, k.c));
+  }
+
+  // fma(scale, z, mean), clamped (kTrunc).
+  HWY_INLINE VD Finish(VD z) const {
+    const DF64 dd;
+    VD y = hn::MulAdd(hn::Set(dd, k.scale), z, hn::Set(dd, k.mean));
     if (kTrunc) {
       y = SelectGreater(hn::Set(dd, k.lo), y);
       y = SelectLess(hn::Set(dd, k.hi), y);
@@ -640,10 +836,97 @@ struct NormalF64 {
     return y;
   }
 
-  template <size_t K>
-  HWY_INLINE void Apply(const VU64* w, hn::Vec<DF64>* y) const {
-#pragma GCC unroll 16
-    for (size_t i = 0; i < K; ++i) y[i] = One(w[i]);
+  // The central branch for every lane, and the lanes that need the tail.
+  HWY_INLINE VD Central(VU64 w, hn::Mask<DF64>& tail) const {
+    using namespace internal;
+    const DF64 dd;
+    VD diff, m;
+    if (kTrunc) {
+      VD p, q;
+      PQ(w, p, q);
+      diff = hn::Sub(p, q);
+      m = SelectLess(p, q);
+    } else {
+      VD large;
+      Sides(w, m, large);
+      diff = hn::BitCast(
+          dd, XorAnd(hn::BitCast(DU64(), hn::Sub(m, large)), w,
+                     hn::Set(DU64(), 0x8000000000000000ull)));
+    }
+    tail = hn::Lt(m, hn::Set(dd, 0.075));  // !(m >= 0.075)
+    // qc = (p - q) / 2, r = fma(-qc, qc, 0.180625), z = qc A(r) / B(r).
+    const auto qc = hn::Mul(hn::Set(dd, 0.5), diff);
+    const auto rc = hn::NegMulAdd(qc, qc, hn::Set(dd, 0.180625));
+    return Finish(hn::Div(hn::Mul(qc, Horner(dd, rc, kPpnd16A)),
+                          Horner(dd, rc, kPpnd16B)));
+  }
+
+  // The tail branch for every lane.
+  HWY_INLINE VD TailValue(VU64 w) const {
+    using namespace internal;
+    const DF64 dd;
+    const DU64 du;
+    VD p, q, m;
+    if (kTrunc) {
+      PQ(w, p, q);
+      m = SelectLess(p, q);
+    } else {
+      VD large;
+      Sides(w, m, large);
+    }
+    const auto r = hn::Sqrt(hn::Neg(LogF64(dd, m)));
+    const auto r1 = hn::Sub(r, hn::Set(dd, 1.6));
+    auto z = hn::Div(Horner(dd, r1, kPpnd16C), Horner(dd, r1, kPpnd16D));
+    const auto near = hn::Le(r, hn::Set(dd, 5.0));
+    if (HWY_UNLIKELY(!hn::AllTrue(dd, near))) {
+      const auto r2 = hn::Sub(r, hn::Set(dd, 5.0));
+      z = hn::IfThenElse(
+          near, z, hn::Div(Horner(dd, r2, kPpnd16E), Horner(dd, r2, kPpnd16F)));
+    }
+    // p < q ? -z : z; without kTrunc p < q iff the top bit of w is 0.
+    if (kTrunc) {
+      z = hn::IfThenElse(hn::Lt(p, q), hn::Neg(z), z);
+    } else {
+      z = hn::BitCast(dd, hn::Xor(hn::BitCast(du, z),
+                                  hn::AndNot(w, hn::Set(du, 0x8000000000000000ull))));
+    }
+    return Finish(z);
+  }
+
+  template <StoreKind kStore>
+  HWY_INLINE void Run(const uint64_t* HWY_RESTRICT words, size_t nvec,
+                      double* HWY_RESTRICT dst, Queue&) const {
+    const DF64 dd;
+    const DU64 du;
+    const size_t n = hn::Lanes(dd);
+    HWY_ALIGN double ys[kChunkVecs * HWY_MAX_BYTES / sizeof(double)];
+    HWY_ALIGN uint64_t tail_words[(kChunkVecs + 1) * HWY_MAX_BYTES / 8];
+    HWY_ALIGN uint64_t tail_pos[(kChunkVecs + 1) * HWY_MAX_BYTES / 8];
+    size_t ntail = 0;
+    VU64 pos = hn::Iota(du, 0);
+    for (size_t v = 0; v < nvec; ++v) {
+      const VU64 w = hn::Load(du, words + v * n);
+      hn::Mask<DF64> tail;
+      hn::Store(Central(w, tail), dd, ys + v * n);
+      const auto tail_u = hn::RebindMask(du, tail);
+      hn::StoreU(CompressLanes(du, w, tail_u), du, tail_words + ntail);
+      hn::StoreU(CompressLanes(du, pos, tail_u), du, tail_pos + ntail);
+      ntail += hn::CountTrue(du, tail_u);
+      pos = hn::Add(pos, hn::Set(du, n));
+    }
+    if (ntail > 0) {
+      // Lanes past ntail: copies of a tail word (see NormalF32::TailRun).
+      hn::StoreU(hn::Set(du, tail_words[0]), du, tail_words + ntail);
+      HWY_ALIGN double t[HWY_MAX_BYTES / sizeof(double)];
+      for (size_t j = 0; j < ntail; j += n) {
+        hn::Store(TailValue(hn::Load(du, tail_words + j)), dd, t);
+        const size_t m = std::min(n, ntail - j);
+        for (size_t l = 0; l < m; ++l) ys[tail_pos[j + l]] = t[l];
+      }
+    }
+    for (size_t v = 0; v < nvec; ++v) {
+      StoreVec<kStore>(hn::Load(dd, ys + v * n), dd, dst + v * n);
+    }
   }
 };
 
@@ -674,11 +957,13 @@ HWY_INLINE void Iteration(const Xform& xf, const PhiloxKeys& ks, VU64 offsets,
 
 // nvec output vectors (a multiple of 2 kPairs, at most kChunkVecs) from
 // Philox block `block` on. Staged transforms get the words through an L1
-// buffer, the others straight from registers.
+// buffer, the others straight from registers. A staged transform may leave
+// vectors in `queue` until xf.Drain<kStore>(queue).
 template <StoreKind kStore, class Xform>
 HWY_INLINE void Chunk(const Xform& xf, const PhiloxKeys& ks, VU64 offsets,
                       uint64_t block, size_t nvec,
-                      typename Xform::T* HWY_RESTRICT dst) {
+                      typename Xform::T* HWY_RESTRICT dst,
+                      typename Xform::Queue& queue) {
   const DU64 d64;
   const size_t n64 = hn::Lanes(d64);
   if constexpr (Xform::kStaged) {
@@ -690,7 +975,7 @@ HWY_INLINE void Chunk(const Xform& xf, const PhiloxKeys& ks, VU64 offsets,
       for (size_t v = 0; v < 2 * kPairs; ++v)
         hn::Store(w[v], d64, words + (g + v) * n64);
     }
-    xf.template Run<kStore>(words, nvec, dst);
+    xf.template Run<kStore>(words, nvec, dst, queue);
   } else {
     const size_t nt = hn::Lanes(hn::Repartition<typename Xform::T, DU64>());
     for (size_t g = 0; g < nvec; g += 2 * kPairs) {
@@ -711,6 +996,7 @@ HWY_NOINLINE void Fill(const Xform& xf, const RngKey& key, uint64_t first,
   const PhiloxKeys ks = MakeKeys(key);
   const VU64 offsets = LaneBlockOffsets();
   HWY_ALIGN T buf[2 * kPairs * HWY_MAX_BYTES / sizeof(T)];
+  typename Xform::Queue queue;
 
   // Head: up to the next block boundary and, when streaming, to the next
   // vector-aligned address (if both can hold at once).
@@ -729,7 +1015,9 @@ HWY_NOINLINE void Fill(const Xform& xf, const RngKey& key, uint64_t first,
   }
   head = std::min(head, n);
   if (head > 0) {
-    Chunk<StoreKind::kAligned>(xf, ks, offsets, first / kE, 2 * kPairs, buf);
+    Chunk<StoreKind::kAligned>(xf, ks, offsets, first / kE, 2 * kPairs, buf,
+                               queue);
+    xf.template Drain<StoreKind::kAligned>(queue);
     std::memcpy(out, buf + first % kE, head * sizeof(T));
   }
   size_t j = head;
@@ -740,16 +1028,24 @@ HWY_NOINLINE void Fill(const Xform& xf, const RngKey& key, uint64_t first,
   while (n - j >= g) {
     const size_t nvec = std::min(max_vecs, (n - j) / g * (2 * kPairs));
     if (stream) {
-      Chunk<StoreKind::kStream>(xf, ks, offsets, block, nvec, out + j);
+      Chunk<StoreKind::kStream>(xf, ks, offsets, block, nvec, out + j, queue);
     } else {
-      Chunk<StoreKind::kUnaligned>(xf, ks, offsets, block, nvec, out + j);
+      Chunk<StoreKind::kUnaligned>(xf, ks, offsets, block, nvec, out + j,
+                                   queue);
     }
     j += nvec * nt;
     block += nvec * nt / kE;
   }
-  if (stream) hwy::FlushStream();
+  if (stream) {
+    xf.template Drain<StoreKind::kStream>(queue);
+    hwy::FlushStream();
+  } else {
+    xf.template Drain<StoreKind::kUnaligned>(queue);
+  }
   if (j < n) {
-    Chunk<StoreKind::kAligned>(xf, ks, offsets, block, 2 * kPairs, buf);
+    Chunk<StoreKind::kAligned>(xf, ks, offsets, block, 2 * kPairs, buf,
+                               queue);
+    xf.template Drain<StoreKind::kAligned>(queue);
     std::memcpy(out + j, buf, (n - j) * sizeof(T));
   }
 }
@@ -797,9 +1093,30 @@ bool IsPlainNormal(const NormalKernel<T>& k) {
          std::isinf(k.hi) && k.hi > 0;
 }
 
-template <NormalMode kMode>
-void FillNormalF32Mode(const NormalKernel<float>& k, const RngKey& key,
-                       uint64_t first, size_t n, float* out) {
+// The f32 normal transform applied to given words instead of Philox's:
+// out[i] = normal_value(k, words[i]) (for the exhaustive test of
+// fill_simd_test.cc: the plain normal depends on 24 bits of its word).
+template <class Xform>
+HWY_NOINLINE void FromWords(const Xform& xf, const uint32_t* HWY_RESTRICT words,
+                            size_t n, float* HWY_RESTRICT out) {
+  const size_t nt = hn::Lanes(DF32());
+  const size_t chunk = kChunkVecs * nt;
+  HWY_ALIGN uint64_t buf[kChunkVecs * HWY_MAX_BYTES / sizeof(uint64_t)];
+  HWY_ALIGN float ys[kChunkVecs * HWY_MAX_BYTES / sizeof(float)];
+  typename Xform::Queue queue;
+  for (size_t i = 0; i < n; i += chunk) {
+    const size_t m = std::min(chunk, n - i);
+    std::memset(buf, 0, sizeof(buf));
+    std::memcpy(buf, words + i, m * sizeof(uint32_t));
+    xf.template Run<StoreKind::kAligned>(buf, (m + nt - 1) / nt, ys, queue);
+    xf.template Drain<StoreKind::kAligned>(queue);
+    std::memcpy(out + i, ys, m * sizeof(float));
+  }
+}
+
+// Calls f(xf) with the NormalF32 transform for kernel k (mode, mean_zero).
+template <NormalMode kMode, class F>
+void WithNormalF32Mode(const NormalKernel<float>& k, F&& f) {
   // mean + y == y unless y is -0. With p, q >= 2^-100, p - q is 0 or
   // >= 2^-123 in magnitude, P >= 0.8 and |z| >= 2, so y is +0 or nonzero
   // when the scales are >= 2^-20. Not for kLiteral (no bound on p, q).
@@ -807,14 +1124,14 @@ void FillNormalF32Mode(const NormalKernel<float>& k, const RngKey& key,
                          !std::signbit(k.mean) && k.scale_central >= 0x1p-20f &&
                          k.scale >= 0x1p-20f;
   if (mean_zero) {
-    Fill(NormalF32<kMode, true>{k}, key, first, n, out);
+    f(NormalF32<kMode, true>{k});
   } else {
-    Fill(NormalF32<kMode, false>{k}, key, first, n, out);
+    f(NormalF32<kMode, false>{k});
   }
 }
 
-void FillNormalF32(const NormalKernel<float>& k, const RngKey& key,
-                   uint64_t first, size_t n, float* out) {
+template <class F>
+void WithNormalF32(const NormalKernel<float>& k, F&& f) {
   // p = A + B u, q = C + B v with u, v in [2^-25, 1 - 2^-25]: p q is a
   // normal number when A, C >= 0, B > 0, min(p), min(q) >= 2^-100 and
   // A + B + C is about 1 (then max(p, q) >= 0.45).
@@ -824,15 +1141,30 @@ void FillNormalF32(const NormalKernel<float>& k, const RngKey& key,
                            pmin >= 0x1p-100f && qmin >= 0x1p-100f &&
                            sum >= 0.9f && sum <= 1.1f;
   if (IsPlainNormal(k)) {
-    FillNormalF32Mode<NormalMode::kPlain>(k, key, first, n, out);
+    WithNormalF32Mode<NormalMode::kPlain>(k, f);
   } else if (well_formed) {
-    FillNormalF32Mode<NormalMode::kTruncated>(k, key, first, n, out);
+    WithNormalF32Mode<NormalMode::kTruncated>(k, f);
   } else {
-    FillNormalF32Mode<NormalMode::kLiteral>(k, key, first, n, out);
+    WithNormalF32Mode<NormalMode::kLiteral>(k, f);
   }
 }
+
+void FillNormalF32(const NormalKernel<float>& k, const RngKey& key,
+                   uint64_t first, size_t n, float* out) {
+  if (!kFusedMulAdd) return reference::fill_normal(k, key, first, n, out);
+  WithNormalF32(k, [&](const auto& xf) { Fill(xf, key, first, n, out); });
+}
+void NormalF32Words(const NormalKernel<float>& k, const uint32_t* words,
+                    size_t n, float* out) {
+  if (!kFusedMulAdd) {
+    return simd_detail::NormalF32WordsScalar(k, words, n, out);
+  }
+  WithNormalF32(k, [&](const auto& xf) { FromWords(xf, words, n, out); });
+}
+
 void FillNormalF64(const NormalKernel<double>& k, const RngKey& key,
                    uint64_t first, size_t n, double* out) {
+  if (!kFusedMulAdd) return reference::fill_normal(k, key, first, n, out);
   if (IsPlainNormal(k)) {
     Fill(NormalF64<false>{k}, key, first, n, out);
   } else {
@@ -940,11 +1272,24 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 namespace initcheck {
 
+namespace simd_detail {
+// normal_value calls std::fma about 20 times: on x86-64 a clone for CPUs
+// with FMA inlines them (the same values; see reference::fill_normal).
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__)
+__attribute__((flatten, target_clones("fma", "default")))
+#endif
+void NormalF32WordsScalar(const NormalKernel<float>& k, const uint32_t* words,
+                          size_t n, float* out) {
+  for (size_t i = 0; i < n; ++i) out[i] = normal_value(k, words[i]);
+}
+}  // namespace simd_detail
+
 HWY_EXPORT(CurrentTarget);
 HWY_EXPORT(FillUniformF32);
 HWY_EXPORT(FillUniformF64);
 HWY_EXPORT(FillNormalF32);
 HWY_EXPORT(FillNormalF64);
+HWY_EXPORT(NormalF32Words);
 HWY_EXPORT(ConvertF16);
 HWY_EXPORT(ConvertBF16);
 
@@ -1010,6 +1355,10 @@ void fill_normal(const NormalKernel<float>& k, const RngKey& key,
 void fill_normal(const NormalKernel<double>& k, const RngKey& key,
                  uint64_t first, std::size_t n, double* out) {
   HWY_DYNAMIC_DISPATCH(FillNormalF64)(k, key, first, n, out);
+}
+void normal_f32_from_words(const NormalKernel<float>& k,
+                           const uint32_t* words, std::size_t n, float* out) {
+  HWY_DYNAMIC_DISPATCH(NormalF32Words)(k, words, n, out);
 }
 bool convert_f32_to_f16(const float* in, std::size_t n, uint16_t* out) {
   return HWY_DYNAMIC_DISPATCH(ConvertF16)(in, n, out);

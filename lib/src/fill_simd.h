@@ -24,6 +24,12 @@ void fill_normal(const NormalKernel<float>& k, const RngKey& key,
 void fill_normal(const NormalKernel<double>& k, const RngKey& key,
                  uint64_t first, std::size_t n, double* out);
 
+// out[i] = normal_value(k, words[i]): the f32 normal transform of
+// fill_normal applied to given words instead of Philox's (for tests: the
+// plain normal depends on 24 bits of its word, so every input can be tried).
+void normal_f32_from_words(const NormalKernel<float>& k,
+                           const uint32_t* words, std::size_t n, float* out);
+
 // out[i] = f32_to_f16(in[i]); returns true if some out[i] is infinite or NaN
 // (|in[i]| >= 65520, i.e. beyond 65504 after rounding, or NaN).
 bool convert_f32_to_f16(const float* in, std::size_t n, uint16_t* out);

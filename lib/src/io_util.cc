@@ -8,6 +8,7 @@
 // target and fsync the directory. On any failure the temporary file is
 // unlinked, so neither a partial target nor a stray temporary is left.
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -186,6 +188,34 @@ void pread_exact(int fd, std::byte* dst, uint64_t n, uint64_t offset,
 
 void close_fd(int fd) {
   if (fd >= 0) ::close(fd);
+}
+
+MappedRange::MappedRange(int fd, uint64_t offset, uint64_t length,
+                         const std::string& path)
+    : length_(length) {
+  if (length == 0) return;
+  const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  const uint64_t start = offset / page * page;
+  const uint64_t span = offset - start + length;
+  if (span > std::numeric_limits<std::size_t>::max()) {
+    throw Error(path + ": cannot map " + std::to_string(length) + " bytes");
+  }
+  void* p = ::mmap(nullptr, static_cast<std::size_t>(span), PROT_READ, MAP_SHARED, fd,
+                   static_cast<off_t>(start));
+  if (p == MAP_FAILED) {
+    const int err = errno;
+    throw Error(path + ": cannot map bytes [" + std::to_string(offset) + ", " +
+                std::to_string(offset + length) + "): " + ErrnoText(err));
+  }
+  // Read once, front to back (the battery's first pass): ask for read-ahead.
+  (void)::madvise(p, static_cast<std::size_t>(span), MADV_SEQUENTIAL);
+  base_ = p;
+  mapped_ = static_cast<std::size_t>(span);
+  data_ = static_cast<const std::byte*>(p) + (offset - start);
+}
+
+MappedRange::~MappedRange() {
+  if (base_ != nullptr) ::munmap(base_, mapped_);
 }
 
 

@@ -310,14 +310,7 @@ struct NpyPreamble {
   uint64_t header_len = 0;
 };
 
-struct NpyHeader {
-  DType dtype = DType::kF32;
-  Shape shape;
-  bool fortran = false;
-  uint64_t data_offset = 0;
-  uint64_t numel = 0;
-  uint64_t nbytes = 0;
-};
+using NpyHeader = internal::NpyInfo;
 
 uint64_t LoadLE(const std::byte* p, int n) {
   uint64_t v = 0;
@@ -365,8 +358,13 @@ NpyPreamble ParsePreamble(std::span<const std::byte> first, uint64_t total,
   return p;
 }
 
-DType DescrToDType(const PyValue& v, const std::string& what) {
+// The element type a descr names: the float types initcheck computes with,
+// and (for checkpoints: exact checks of buffers such as BatchNorm's
+// num_batches_tracked) little-endian integers and bools. Everything else is
+// refused with a message saying what to write instead.
+internal::ElementInfo DescrToElement(const PyValue& v, const std::string& what) {
   using K = PyValue::Kind;
+  using EK = ElementKind;
   if (v.kind == K::kList) {
     throw Error(what + ": structured dtype " + internal::printable(v.text, 60) +
                 " is not supported; " + kSupported);
@@ -376,16 +374,24 @@ DType DescrToDType(const PyValue& v, const std::string& what) {
                 internal::printable(v.text, 60));
   }
   const std::string& d = v.str;
-  if (d == "<f4") return DType::kF32;
-  if (d == "<f8") return DType::kF64;
-  if (d == "<f2") return DType::kF16;
-  if (d == "<V2" || d == "bfloat16") return DType::kBF16;
+  if (d == "<f4") return {EK::kFloat, 4, DType::kF32, d};
+  if (d == "<f8") return {EK::kFloat, 8, DType::kF64, d};
+  if (d == "<f2") return {EK::kFloat, 2, DType::kF16, d};
+  if (d == "<V2" || d == "bfloat16") return {EK::kFloat, 2, DType::kBF16, d};
+  // Integers and bools: '<i8', '|i1', '<u4', '|u1', '|b1' (and '?').
+  if (d == "|b1" || d == "?" || d == "<b1") return {EK::kBool, 1, std::nullopt, d};
+  if (d.size() == 3 && (d[0] == '<' || d[0] == '|') && (d[1] == 'i' || d[1] == 'u') &&
+      (d[2] == '1' || d[2] == '2' || d[2] == '4' || d[2] == '8') &&
+      (d[0] == '<' || d[2] == '1')) {
+    return {d[1] == 'i' ? EK::kSignedInt : EK::kUnsignedInt, d[2] - '0', std::nullopt, d};
+  }
   std::string q = "'";  // += avoids a false GCC 12 -Wrestrict (bug 105651)
   q += internal::printable(d, 40);
   q += "'";
   const std::string body = d.size() > 1 ? d.substr(1) : "";
   const bool float_body = body == "f2" || body == "f4" || body == "f8";
-  if (!d.empty() && d[0] == '>' && float_body) {
+  const bool int_body = body.size() == 2 && (body[0] == 'i' || body[0] == 'u' || body[0] == 'b');
+  if (!d.empty() && d[0] == '>' && (float_body || int_body)) {
     throw Error(what + ": big-endian dtype " + q +
                 " is not supported; convert with arr.astype('<" + body + "')");
   }
@@ -394,7 +400,7 @@ DType DescrToDType(const PyValue& v, const std::string& what) {
                 ": big-endian dtype '>V2' is not supported; save bfloat16 data "
                 "little-endian ('<V2')");
   }
-  if (!d.empty() && d[0] == '=' && float_body) {
+  if (!d.empty() && d[0] == '=' && (float_body || int_body)) {
     throw Error(what + ": native-byte-order dtype " + q +
                 " is not supported; convert with arr.astype('<" + body + "')");
   }
@@ -420,11 +426,15 @@ DType DescrToDType(const PyValue& v, const std::string& what) {
         what + ": object arrays (dtype " + q +
         ") are not supported; save a float array, e.g. arr.astype('<f4')");
   }
-  if (kind == 'i' || kind == 'u' || kind == 'b' || kind == '?') {
-    throw Error(what + ": integer/bool dtype " + q + " is not supported; " +
-                kSupported + "; convert with arr.astype('<f4')");
-  }
   throw Error(what + ": unsupported dtype " + q + "; " + kSupported);
+}
+
+// The float type of a header read by the float-only readers (read_npy,
+// NpyReader, parse_npy); integers and bools are refused as before.
+DType FloatOnly(const internal::ElementInfo& e, const std::string& what) {
+  if (e.dtype) return *e.dtype;
+  throw Error(what + ": integer/bool dtype '" + internal::printable(e.name, 40) +
+              "' is not supported; " + kSupported + "; convert with arr.astype('<f4')");
 }
 
 // Parses and validates the preamble and header dict of a .npy file of
@@ -469,7 +479,7 @@ NpyHeader ParseNpyHeader(std::span<const std::byte> prefix, uint64_t total,
 
   NpyHeader h;
   h.data_offset = pre.header_start + pre.header_len;
-  h.dtype = DescrToDType(*descr, what);
+  h.element = DescrToElement(*descr, what);
   if (fortran->kind != PyValue::Kind::kBool) {
     throw Error(what + ": 'fortran_order' must be True or False, got " +
                 internal::printable(fortran->text, 40));
@@ -502,7 +512,7 @@ NpyHeader ParseNpyHeader(std::span<const std::byte> prefix, uint64_t total,
     h.shape.push_back(d.integer);
   }
   // numel and nbytes, checked against overflow before anything uses them.
-  const std::size_t item = dtype_size(h.dtype);
+  const std::size_t item = static_cast<std::size_t>(h.element.bytes);
   h.numel = 1;
   if (zero) {
     h.numel = 0;
@@ -592,22 +602,25 @@ Shape SqueezeOnes(const Shape& shape) {
 }
 
 // Fills `t` from the file's data bytes (`src`, in the header's order).
-void StoreData(const NpyHeader& h, const std::byte* src, Tensor& t) {
+void StoreData(const NpyHeader& h, const std::byte* src, std::byte* dst) {
   if (h.nbytes == 0) return;
   const Shape squeezed = h.fortran ? SqueezeOnes(h.shape) : Shape{};
   if (!h.fortran || squeezed.size() <= 1) {
-    std::memcpy(t.data(), src, h.nbytes);
+    std::memcpy(dst, src, h.nbytes);
     return;
   }
-  switch (dtype_size(h.dtype)) {
+  switch (h.element.bytes) {
+    case 1:
+      FortranToC<1>(src, dst, squeezed, h.numel);
+      break;
     case 2:
-      FortranToC<2>(src, t.data(), squeezed, h.numel);
+      FortranToC<2>(src, dst, squeezed, h.numel);
       break;
     case 4:
-      FortranToC<4>(src, t.data(), squeezed, h.numel);
+      FortranToC<4>(src, dst, squeezed, h.numel);
       break;
     default:
-      FortranToC<8>(src, t.data(), squeezed, h.numel);
+      FortranToC<8>(src, dst, squeezed, h.numel);
       break;
   }
 }
@@ -672,9 +685,10 @@ std::string EncodeHeader(const Tensor& t) {
 Tensor parse_npy(std::span<const std::byte> bytes, const ReadLimits& limits,
                  const std::string& what) {
   const NpyHeader h = ParseNpyHeader(bytes, bytes.size(), what);
+  const DType dtype = FloatOnly(h.element, what);
   CheckData(h, bytes.size() - h.data_offset, limits, what);
-  Tensor t(h.dtype, h.shape);
-  StoreData(h, bytes.data() + h.data_offset, t);
+  Tensor t(dtype, h.shape);
+  StoreData(h, bytes.data() + h.data_offset, t.data());
   return t;
 }
 
@@ -682,6 +696,7 @@ struct NpyReader::Impl {
   std::string path;
   int fd = -1;
   NpyHeader header;
+  DType dtype = DType::kF32;
 };
 
 NpyReader::NpyReader(const std::string& path, const ReadLimits& limits)
@@ -698,6 +713,7 @@ NpyReader::NpyReader(const std::string& path, const ReadLimits& limits)
     prefix.resize(static_cast<std::size_t>(pre.header_start + pre.header_len));
     internal::pread_exact(impl_->fd, prefix.data(), prefix.size(), 0, path);
     impl_->header = ParseNpyHeader(prefix, total, path);
+    impl_->dtype = FloatOnly(impl_->header.element, path);
     CheckData(impl_->header, total - impl_->header.data_offset, limits, path);
   } catch (...) {
     internal::close_fd(impl_->fd);
@@ -707,21 +723,49 @@ NpyReader::NpyReader(const std::string& path, const ReadLimits& limits)
 
 NpyReader::~NpyReader() { internal::close_fd(impl_->fd); }
 
-DType NpyReader::dtype() const { return impl_->header.dtype; }
+DType NpyReader::dtype() const { return impl_->dtype; }
 const Shape& NpyReader::shape() const { return impl_->header.shape; }
 
 Tensor NpyReader::read() const {
   const NpyHeader& h = impl_->header;
-  Tensor t(h.dtype, h.shape);
-  if (!h.fortran || SqueezeOnes(h.shape).size() <= 1) {
+  Tensor t(impl_->dtype, h.shape);
+  if (!internal::npy_needs_reorder(h)) {
     internal::pread_exact(impl_->fd, t.data(), h.nbytes, h.data_offset, impl_->path);
   } else {
     std::unique_ptr<std::byte[]> raw(new std::byte[h.nbytes]);
     internal::pread_exact(impl_->fd, raw.get(), h.nbytes, h.data_offset, impl_->path);
-    StoreData(h, raw.get(), t);
+    StoreData(h, raw.get(), t.data());
   }
   return t;
 }
+
+namespace internal {
+
+NpyInfo parse_npy_info(std::span<const std::byte> prefix, uint64_t total,
+                       const std::string& what) {
+  return ParseNpyHeader(prefix, total, what);
+}
+
+uint64_t npy_header_end(std::span<const std::byte> first, uint64_t total,
+                        const std::string& what) {
+  const NpyPreamble pre = ParsePreamble(first, total, what);
+  return pre.header_start + pre.header_len;
+}
+
+void check_npy_data(const NpyInfo& info, uint64_t data_len, const ReadLimits& limits,
+                    const std::string& what) {
+  CheckData(info, data_len, limits, what);
+}
+
+bool npy_needs_reorder(const NpyInfo& info) {
+  return info.fortran && SqueezeOnes(info.shape).size() > 1;
+}
+
+void npy_to_c_order(const NpyInfo& info, const std::byte* src, std::byte* dst) {
+  StoreData(info, src, dst);
+}
+
+}  // namespace internal
 
 Tensor read_npy(const std::string& path, const ReadLimits& limits) {
   return NpyReader(path, limits).read();

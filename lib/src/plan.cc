@@ -9,6 +9,8 @@
 //                      (Keras divides by max(1, n));
 //                      truncated_normal: parent s = sqrt(v) / 0.87962566103423978
 //                      cut at +-2 s; untruncated_normal: s = sqrt(v);
+//                      truncated_normal_uncorrected (TF.js 4.22, Keras <=
+//                      2.2.2): s = sqrt(v) cut at +-2 s (variance 0.774 v);
 //                      uniform: U(-l, l), l = sqrt(3 v)
 //   glorot_*, he_*, lecun_*  = variance_scaling(1, fan_avg), (2, fan_in),
 //                      (1, fan_in) with the matching distribution
@@ -77,6 +79,11 @@ FillPlan VarianceScaling(double scale, const std::string& mode,
   const double v = scale / std::max(1.0, fan);
   if (dist == "uniform") return Uniform(std::sqrt(3.0 * v));
   if (dist == "untruncated_normal") return Normal(0, std::sqrt(v));
+  if (dist == "truncated_normal_uncorrected") {
+    // TF.js 4.22 / Keras <= 2.2.2: the parent std is sqrt(v) itself.
+    const double sd = std::sqrt(v);
+    return Truncated(0, sd, -2 * sd, 2 * sd);
+  }
   const double sd = std::sqrt(v) / kTruncStd2;
   return Truncated(0, sd, -2 * sd, 2 * sd);
 }

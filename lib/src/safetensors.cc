@@ -31,6 +31,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "initcheck/checkpoint.h"
 #include "initcheck/error.h"
 #include "initcheck/internal/text.h"
 #include "initcheck/io.h"
@@ -435,6 +436,31 @@ std::span<const std::byte> AsBytes(const std::string& s) {
 
 }  // namespace
 
+namespace internal {
+
+ElementInfo safetensors_element(std::string_view dtype_name) {
+  ElementInfo e;
+  e.name = std::string(dtype_name);
+  const StDtype* st = FindDtype(dtype_name);
+  if (st == nullptr) return e;
+  e.dtype = st->dtype;
+  if (st->dtype) {
+    e.kind = ElementKind::kFloat;
+  } else if (dtype_name == "BOOL") {
+    e.kind = ElementKind::kBool;
+  } else if (dtype_name[0] == 'I') {
+    e.kind = ElementKind::kSignedInt;
+  } else if (dtype_name[0] == 'U') {
+    e.kind = ElementKind::kUnsignedInt;
+  } else {
+    return e;  // F4, F6_*, F8_*, C64: no decoder
+  }
+  e.bytes = st->bits / 8;
+  return e;
+}
+
+}  // namespace internal
+
 SafetensorsHeader parse_safetensors_header(std::span<const std::byte> prefix,
                                            uint64_t file_size,
                                            const std::string& what) {
@@ -512,6 +538,75 @@ SafetensorsHeader parse_safetensors_header(std::span<const std::byte> prefix,
                 " bytes belong to no tensor");
   }
   return h;
+}
+
+SafetensorsIndex parse_safetensors_index(std::string_view text,
+                                         const std::string& what) {
+  // The same guards as the safetensors header: bounded size and nesting,
+  // no NUL byte, duplicate keys refused (json.loads would keep the last).
+  if (text.size() > kMaxHeaderLen) {
+    throw Error(what + ": index of " + std::to_string(text.size()) +
+                " bytes exceeds the " + std::to_string(kMaxHeaderLen) +
+                "-byte limit (not a safetensors index?)");
+  }
+  if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    throw Error(what + ": index contains a NUL byte at offset " +
+                std::to_string(nul) + " (not a JSON file?)");
+  }
+  CheckNesting(text, what);
+  json j;
+  try {
+    j = ParseJson(text, what);
+  } catch (const Error& e) {
+    // ParseJson speaks of "the safetensors header"; say "index".
+    std::string m = e.what();
+    const std::string from = "safetensors header";
+    if (const std::size_t at = m.find(from); at != std::string::npos)
+      m.replace(at, from.size(), "safetensors index");
+    throw Error(m);
+  }
+  if (!j.is_object()) {
+    throw Error(what + ": a safetensors index must be a JSON object with \"weight_map\", got " +
+                std::string(j.type_name()));
+  }
+  if (j.contains("metadata") && !j.at("metadata").is_object()) {
+    throw Error(what + ": \"metadata\" must be an object, got " +
+                std::string(j.at("metadata").type_name()));
+  }
+  if (!j.contains("weight_map")) {
+    throw Error(what + ": no \"weight_map\" (a Hugging Face index maps each tensor "
+                       "to its shard: {\"weight_map\": {\"name\": \"model-00001-of-00002.safetensors\"}})");
+  }
+  const json& map = j.at("weight_map");
+  if (!map.is_object()) {
+    throw Error(what + ": \"weight_map\" must be an object, got " +
+                std::string(map.type_name()));
+  }
+  if (map.empty()) throw Error(what + ": \"weight_map\" lists no tensor");
+  SafetensorsIndex idx;
+  std::set<std::string> shards;
+  for (const auto& [name, shard] : map.items()) {
+    if (!shard.is_string()) {
+      throw Error(what + ": \"weight_map\" value for tensor " + Quote(name) +
+                  " must be a shard file name, got " + internal::printable(shard.dump(), 40));
+    }
+    const std::string file = shard.get<std::string>();
+    if (file.empty() || file == "." || file == ".." ||
+        file.find('/') != std::string::npos || file.find('\\') != std::string::npos) {
+      throw Error(what + ": shard " + Quote(file) + " of tensor " + Quote(name) +
+                  " is not a file name in the index's directory");
+    }
+    const std::string suffix = ".safetensors";
+    if (file.size() <= suffix.size() ||
+        file.compare(file.size() - suffix.size(), suffix.size(), suffix) != 0) {
+      throw Error(what + ": shard " + Quote(file) + " of tensor " + Quote(name) +
+                  " is not a .safetensors file");
+    }
+    idx.weight_map.emplace_back(name, file);
+    shards.insert(file);
+  }
+  idx.shards.assign(shards.begin(), shards.end());
+  return idx;
 }
 
 SafetensorsReader::SafetensorsReader(const std::string& path,

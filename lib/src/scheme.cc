@@ -196,14 +196,19 @@ std::vector<SchemeSpec> BuildSpecs() {
                        "n = fan_in, fan_out, (fan_in + fan_out)/2 or sqrt(fan_in "
                        "fan_out)"),
                   Word("distribution", "truncated_normal",
-                       {"truncated_normal", "untruncated_normal", "uniform"},
-                       "the distribution with variance scale / n")},
+                       {"truncated_normal", "untruncated_normal", "uniform",
+                        "truncated_normal_uncorrected"},
+                       "the distribution with variance scale / n "
+                       "(truncated_normal_uncorrected: TF.js 4.22 / Keras <= 2.2.2, "
+                       "cut at +-2 sqrt(scale/n), variance 0.774 scale/n)")},
        .uses_fans = true,
        .summary = "variance scale / n: truncated normal (+-2 sigma, parent std "
                   "sqrt(scale/n) / 0.87962566103423978), normal, or U(-l, l) with "
-                  "l = sqrt(3 scale / n)",
+                  "l = sqrt(3 scale / n); truncated_normal_uncorrected: parent std "
+                  "sqrt(scale/n) cut at +-2 sigma (TF.js, Keras <= 2.2.2)",
        .reference = "keras.initializers.VarianceScaling, "
-                    "jax.nn.initializers.variance_scaling",
+                    "jax.nn.initializers.variance_scaling, "
+                    "tf.initializers.varianceScaling (TF.js)",
        .validate = [](const Scheme& s) { Positive(s, "scale"); }},
       {.id = Id::kTruncatedNormal, .name = "truncated_normal", .convention = kK,
        .params = {Num("mean", 0.0, "mean"),
@@ -330,20 +335,38 @@ string CamelToSnake(string_view s) {
   return out;
 }
 
-// Maps a written scheme name to its canonical name, or "" if unknown.
-string CanonicalName(string_view written) {
+// Which framework's semantics a spelling asks for, where they differ.
+enum class Dialect { kDefault, kTfjs };
+
+// Maps a written scheme name to its canonical name ("" if unknown) and the
+// dialect it implies. TensorFlow.js spellings: the tf.initializers. prefix,
+// lower camelCase (heNormal, glorotUniform, leCunNormal) and TF.js's
+// LeCunNormal / LeCunUniform class names. (Keras' classes are HeNormal,
+// LecunNormal: those keep Keras semantics.)
+string CanonicalName(string_view written, Dialect* dialect) {
   string name(written);
   bool jax = false;
+  *dialect = Dialect::kDefault;
   for (string_view prefix :
        {"torch.nn.init.", "nn.init.", "tf.keras.initializers.",
-        "keras.initializers.", "jax.nn.initializers."}) {
+        "keras.initializers.", "jax.nn.initializers.", "tf.initializers."}) {
     if (name.rfind(prefix, 0) == 0) {
       jax = prefix == "jax.nn.initializers.";
+      if (prefix == "tf.initializers.") *dialect = Dialect::kTfjs;
       name = name.substr(prefix.size());
       break;
     }
   }
-  if (!name.empty() && std::isupper(static_cast<unsigned char>(name[0]))) {
+  const bool has_upper = std::any_of(name.begin(), name.end(), [](char c) {
+    return std::isupper(static_cast<unsigned char>(c));
+  });
+  if (has_upper) {
+    // heNormal (TF.js function) and HeNormal (Keras or TF.js class).
+    if (std::islower(static_cast<unsigned char>(name[0]))) *dialect = Dialect::kTfjs;
+    if (name.rfind("LeCun", 0) == 0 || name.rfind("leCun", 0) == 0) {
+      *dialect = Dialect::kTfjs;  // Keras spells it LecunNormal
+      name = "lecun" + name.substr(5);
+    }
     name = CamelToSnake(name);
   }
   if (name.size() > 1 && name.back() == '_') name.pop_back();
@@ -362,6 +385,24 @@ string CanonicalName(string_view written) {
   }
   if (find_scheme_spec(name) == nullptr) return "";
   return name;
+}
+
+// TF.js words for variance_scaling's parameters (tfjs-layers
+// keras_format/initializer_config: VALID_FAN_MODE_VALUES fanIn, fanOut,
+// fanAvg; VALID_DISTRIBUTION_VALUES normal, uniform, truncatedNormal).
+// TF.js' 'normal' is tf.truncatedNormal(0, sqrt(scale / n)): cut at +-2 sd
+// WITHOUT Keras' 0.87962566 correction (initializers.js, VarianceScaling).
+string TfjsWord(string_view key, const string& w) {
+  if (key == "mode") {
+    if (w == "fanIn") return "fan_in";
+    if (w == "fanOut") return "fan_out";
+    if (w == "fanAvg") return "fan_avg";
+  }
+  if (key == "distribution") {
+    if (w == "normal") return "truncated_normal_uncorrected";
+    if (w == "truncatedNormal") return "truncated_normal";
+  }
+  return w;
 }
 
 // ---------------------------------------------------------------------------
@@ -648,7 +689,9 @@ Scheme Scheme::parse_unchecked(std::string_view text) {
     p.Fail("expected a scheme name at position " + std::to_string(head.pos + 1) +
            ", found '" + head.text + "'");
   }
-  const string name = CanonicalName(head.text);
+  Dialect dialect = Dialect::kDefault;
+  const string name = CanonicalName(head.text, &dialect);
+  const bool tfjs = dialect == Dialect::kTfjs;
   if (name.empty()) {
     const string hint = DidYouMean(head.text, SchemeNames());
     throw Error("unknown scheme '" + head.text + "'" + hint +
@@ -757,7 +800,10 @@ Scheme Scheme::parse_unchecked(std::string_view text) {
   for (size_t j = 0; j < ps.size(); ++j) {
     const ParamSpec& q = ps[j];
     if (!given[j]) {
-      if (q.is_word) {
+      if (q.is_word && tfjs && q.key == "distribution") {
+        // TF.js VarianceScaling's default distribution is 'normal'.
+        given[j] = Value(string("truncated_normal_uncorrected"));
+      } else if (q.is_word) {
         given[j] = Value(string(q.default_word));
       } else if (q.default_number) {
         given[j] = Value(*q.default_number);
@@ -767,6 +813,7 @@ Scheme Scheme::parse_unchecked(std::string_view text) {
       }
     }
     if (q.is_word) {
+      if (tfjs) given[j] = Value(TfjsWord(q.key, std::get<string>(*given[j])));
       const string& w = std::get<string>(*given[j]);
       if (q.key == "nonlinearity") {
         const auto& names = nonlinearity_names();
@@ -795,6 +842,18 @@ Scheme Scheme::parse_unchecked(std::string_view text) {
 
   // Per-scheme value checks (the table's validate).
   if (spec.validate != nullptr) spec.validate(s);
+  // TF.js' heNormal, glorotNormal and leCunNormal are VarianceScaling with
+  // distribution 'normal': truncated at +-2 sd without the correction
+  // (tfjs-layers initializers.js). They print as that variance_scaling, which
+  // parses back to the same scheme.
+  if (tfjs && (s.id_ == SchemeId::kHeNormal || s.id_ == SchemeId::kGlorotNormal ||
+               s.id_ == SchemeId::kLecunNormal)) {
+    const char* args = s.id_ == SchemeId::kHeNormal ? "scale=2, mode=fan_in"
+                       : s.id_ == SchemeId::kGlorotNormal ? "scale=1, mode=fan_avg"
+                                                          : "scale=1, mode=fan_in";
+    return parse_unchecked(string("variance_scaling(") + args +
+                           ", distribution=truncated_normal_uncorrected)");
+  }
   return s;
 }
 

@@ -255,6 +255,54 @@ TEST(FillSimdTest, TruncatedNormalMatchesReference) {
   }
 }
 
+// out[i] = normal_value(k, words[i]). normal_value calls std::fma about 20
+// times; on x86-64 a clone for CPUs with FMA inlines them (same values).
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__)
+__attribute__((flatten, target_clones("fma", "default")))
+#endif
+void ReferenceOnWords(const NormalKernel<float>& k,
+                      const std::vector<uint32_t>& words,
+                      std::vector<float>& out) {
+  for (size_t i = 0; i < words.size(); ++i) out[i] = normal_value(k, words[i]);
+}
+
+TEST(FillSimdTest, NormalF32TransformMatchesReferenceOnEveryInput) {
+  // An f32 normal depends on the sign bit and the 23 low bits of its word:
+  // 2^24 inputs, all of them here (bits 23-30 vary too, and must not
+  // matter), for the plain, mean-shifted, truncated and hand-made kernels
+  // (the kPlain, kTruncated and kLiteral paths, with and without the mean),
+  // on every target.
+  constexpr uint32_t kInputs = uint32_t{1} << 24;
+  std::vector<uint32_t> words(kInputs);
+  for (uint32_t i = 0; i < kInputs; ++i) {
+    const uint32_t middle = ((i * 0x9E3779B9u) >> 9) & 0x7f800000u;
+    words[i] = ((i >> 23) << 31) | middle | (i & 0x007fffffu);
+  }
+  const float s2 = std::sqrt(2.0f);
+  const std::pair<const char*, NormalKernel<float>> kernels[] = {
+      {"N(0,1)", make_normal_kernel_f32(0.0, 1.0)},
+      {"N(0.5,0.02^2)", make_normal_kernel_f32(0.5, 0.02)},
+      {"trunc N(0,1) [-2,2]", make_normal_kernel_f32(0.0, 1.0, true, -2, 2)},
+      {"trunc N(0,1) [4.5,5.5]",
+       make_normal_kernel_f32(0.0, 1.0, true, 4.5, 5.5)},
+      {"handmade A+B+C=0.5",
+       NormalKernel<float>{-1.0f, 0.5f, 0.5f * s2, 0.1f, 0.3f, 0.1f, -2.0f,
+                           0.0f}}};
+  std::vector<float> want(kInputs), got(kInputs);
+  for (const auto& [name, k] : kernels) {
+    ReferenceOnWords(k, words, want);
+    for (int64_t target : Targets()) {
+      TargetScope scope(target);
+      std::fill(got.begin(), got.end(), -12345.0f);
+      simd::normal_f32_from_words(k, words.data(), kInputs, got.data());
+      ASSERT_EQ(std::memcmp(want.data(), got.data(), kInputs * sizeof(float)),
+                0)
+          << name << " target " << hwy::TargetName(target) << ": "
+          << FirstDifference(want.data(), got.data(), kInputs);
+    }
+  }
+}
+
 // --------------------------------------------------------------- f16, bf16
 
 // Floats around every rounding boundary of f16 and bf16: all exponents,

@@ -174,6 +174,24 @@ TEST(FillTest, BoundsHold) {
   }
 }
 
+// TF.js 4.22 / Keras <= 2.2.2: heNormal is tf.truncatedNormal(0, sqrt(2 /
+// fan_in)), the parent std itself cut at +-2 std (no 0.87962566 division).
+TEST(FillTest, TfjsUncorrectedTruncation) {
+  Geometry g;
+  g.shape = {3, 3, 32, 64};
+  g.layout = Layout::kKeras;
+  const FillPlan p = plan_fill(Scheme::parse("tf.initializers.heNormal"), g);
+  const double sd = std::sqrt(2.0 / 288);  // fan_in = 3 * 3 * 32
+  EXPECT_TRUE(p.truncated);
+  EXPECT_DOUBLE_EQ(p.std, sd);
+  EXPECT_DOUBLE_EQ(p.low, -2 * sd);
+  EXPECT_DOUBLE_EQ(p.high, 2 * sd);
+  EXPECT_DOUBLE_EQ(p.alpha, -2.0);
+  EXPECT_DOUBLE_EQ(p.beta, 2.0);
+  // Keras' he_normal on the same weight: the corrected parent std.
+  EXPECT_NEAR(plan_fill(Scheme::parse("he_normal"), g).std * 0.87962566103423978, sd, 1e-15);
+}
+
 TEST(FillTest, Errors) {
   auto err = [](const std::string& s, const Geometry& g, DType t = DType::kF32) {
     try {

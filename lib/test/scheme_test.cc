@@ -51,6 +51,60 @@ TEST(SchemeTest, ExpressionsPositionalsQuotesAliases) {
   EXPECT_EQ(Scheme::parse("jax.nn.initializers.xavier_uniform").name(), "glorot_uniform");
 }
 
+// TensorFlow.js spellings (tfjs-layers 4.22 exports_initializers.js:
+// heNormal, glorotNormal, leCunNormal, ...; classes HeNormal, LeCunNormal).
+// Its *Normal initializers are VarianceScaling(distribution 'normal'), a
+// truncation at +-2 sd WITHOUT Keras' 0.87962566 correction; Keras'
+// spellings keep the corrected law.
+TEST(SchemeTest, TensorFlowJsSpellingsAndSemantics) {
+  const std::string he =
+      "variance_scaling(scale=2, mode=fan_in, distribution=truncated_normal_uncorrected)";
+  EXPECT_EQ(Scheme::parse("tf.initializers.heNormal").str(), he);
+  EXPECT_EQ(Scheme::parse("tf.initializers.heNormal()").str(), he);
+  EXPECT_EQ(Scheme::parse("heNormal").str(), he);
+  EXPECT_EQ(Scheme::parse("tf.initializers.HeNormal").str(), he);
+  EXPECT_EQ(Scheme::parse("tf.initializers.glorotNormal").str(),
+            "variance_scaling(scale=1, mode=fan_avg, distribution=truncated_normal_uncorrected)");
+  for (const char* lecun : {"tf.initializers.leCunNormal", "LeCunNormal", "leCunNormal"}) {
+    EXPECT_EQ(Scheme::parse(lecun).str(),
+              "variance_scaling(scale=1, mode=fan_in, distribution=truncated_normal_uncorrected)")
+        << lecun;
+  }
+  // Keras keeps the corrected truncation.
+  EXPECT_EQ(Scheme::parse("keras.initializers.HeNormal").str(), "he_normal()");
+  EXPECT_EQ(Scheme::parse("HeNormal").str(), "he_normal()");
+  EXPECT_EQ(Scheme::parse("he_normal").str(), "he_normal()");
+  EXPECT_EQ(Scheme::parse("LecunNormal").str(), "lecun_normal()");
+  // Same law in both: the uniform and other initializers.
+  EXPECT_EQ(Scheme::parse("glorotUniform").str(), "glorot_uniform()");
+  EXPECT_EQ(Scheme::parse("tf.initializers.leCunUniform").str(), "lecun_uniform()");
+  EXPECT_EQ(Scheme::parse("tf.initializers.heUniform").str(), "he_uniform()");
+  EXPECT_EQ(Scheme::parse("tf.initializers.truncatedNormal(stddev=0.02)").str(),
+            "truncated_normal(mean=0, stddev=0.02)");
+  EXPECT_EQ(Scheme::parse("randomUniform(minval=-0.1, maxval=0.1)").name(), "random_uniform");
+  // varianceScaling: TF.js' words and its default distribution 'normal'.
+  EXPECT_EQ(Scheme::parse("tf.initializers.varianceScaling").str(),
+            "variance_scaling(scale=1, mode=fan_in, distribution=truncated_normal_uncorrected)");
+  EXPECT_EQ(Scheme::parse("tf.initializers.varianceScaling(scale=2, mode=fanAvg, "
+                          "distribution=normal)").str(),
+            "variance_scaling(scale=2, mode=fan_avg, distribution=truncated_normal_uncorrected)");
+  EXPECT_EQ(Scheme::parse("varianceScaling(mode='fanOut', distribution='truncatedNormal')").str(),
+            "variance_scaling(scale=1, mode=fan_out, distribution=truncated_normal)");
+  EXPECT_EQ(Scheme::parse("tf.initializers.varianceScaling(distribution=uniform)").word(
+                "distribution"),
+            "uniform");
+  // The canonical forms round-trip, and the new value is valid everywhere.
+  for (const char* t : {"tf.initializers.heNormal", "leCunNormal",
+                        "variance_scaling(distribution=truncated_normal_uncorrected)"}) {
+    const Scheme s = Scheme::parse(t);
+    EXPECT_EQ(Scheme::parse(s.str()), s) << t;
+  }
+  // Outside TF.js, 'normal' stays ambiguous and TF.js' words are unknown.
+  EXPECT_THAT(ErrorOf("keras.initializers.VarianceScaling(distribution=normal)"),
+              HasSubstr("ambiguous"));
+  EXPECT_THAT(ErrorOf("variance_scaling(mode=fanIn)"), HasSubstr("not valid"));
+}
+
 TEST(SchemeTest, EverySchemeRoundTrips) {
   for (const SchemeSpec& spec : scheme_specs()) {
     std::string text(spec.name);

@@ -6,13 +6,19 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <memory>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "command.h"
 #include "initcheck/error.h"
 #include "initcheck/propagation/format.h"
+#include "initcheck/io.h"
 #include "initcheck/propagation/propagate.h"
+#include "initcheck/propagation/study.h"
+#include "initcheck/report/propagation_render.h"
 #include "progress.h"
 
 namespace initcheck::cli {
@@ -64,7 +70,78 @@ void WriteOutput(const std::string& path, const std::string& text) {
   }
 }
 
+// `initcheck propagate study`: the data products of variance_propagation.md.
+struct StudyArgs {
+  std::string out;
+  std::vector<std::string> only;
+  bool quick = false;
+  int threads = 0;
+  std::string commit;
+  bool quiet = false;
+};
+
+void RunStudy(const StudyArgs& a) {
+  std::vector<std::string> names = a.only.empty() ? prop::study_names() : a.only;
+  for (const std::string& n : names) {
+    const auto& valid = prop::study_names();
+    if (std::find(valid.begin(), valid.end(), n) == valid.end()) {
+      (void)prop::run_study(n, {});  // throws the one-line error listing the names
+    }
+  }
+  prop::StudyOptions o;
+  o.threads = a.threads;
+  o.quick = a.quick;
+  o.commit = a.commit;
+  // Every product first, then the files (a failed study writes nothing).
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const std::string& n : names) {
+    std::unique_ptr<Progress> bar;
+    if (!a.quiet) {
+      o.progress = [&bar, &n](std::string_view, int64_t done, int64_t total) {
+        if (!bar) bar = std::make_unique<Progress>("study " + n, total);
+        bar->set(done);
+      };
+    }
+    files.emplace_back(n + ".json", prop::dump_study(prop::run_study(n, o)));
+    if (bar) bar->finish();
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(a.out, ec);
+  if (ec) throw Error("cannot create " + a.out + ": " + ec.message());
+  for (const auto& [name, text] : files) {
+    write_file_atomically((std::filesystem::path(a.out) / name).string(),
+                          std::as_bytes(std::span(text.data(), text.size())));
+  }
+}
+
+// `initcheck propagate render`: markdown + figures from the data products.
+struct RenderArgs {
+  std::string data;
+  std::string out;
+  std::string keep;
+};
+
+void RunRender(const RenderArgs& a) {
+  initcheck::report::PropagationRenderOptions o;
+  o.keep_plot_files = a.keep;
+  const auto data = initcheck::report::load_propagation_data(a.data);
+  const auto files = initcheck::report::render_propagation(data, o);
+  for (const auto& f : files) {
+    const std::filesystem::path path = std::filesystem::path(a.out) / f.path;
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec) throw Error("cannot create " + path.parent_path().string() + ": " + ec.message());
+    write_file_atomically(path.string(),
+                          std::as_bytes(std::span(f.content.data(), f.content.size())));
+  }
+}
+
 void Run(const PropagateArgs& a) {
+  if (a.weights.empty() || a.activation.empty()) {
+    throw Error(std::string(a.weights.empty() ? "--weights" : "--activation") +
+                " is required (e.g. initcheck propagate --weights kaiming_normal "
+                "--activation relu), or use 'initcheck propagate study' / 'render'");
+  }
   if (a.format != "text" && a.format != "json" && a.format != "markdown") {
     throw Error("--format must be text, json or markdown, got '" + a.format + "'");
   }
@@ -129,12 +206,10 @@ void Setup(CLI::App& app) {
       "Same arguments give byte-identical output for any --threads.");
   sub->add_option("--weights", a.weights,
                   "weight scheme in PyTorch call syntax, e.g. kaiming_normal, "
-                  "'kaiming_uniform(a=sqrt(5))', 'orthogonal(gain=1)'")
-      ->required();
+                  "'kaiming_uniform(a=sqrt(5))', 'orthogonal(gain=1)' (required)");
   sub->add_option("--activation", a.activation,
                   "activation: linear, relu, leaky_relu(0.2), tanh, sigmoid, selu, gelu, "
-                  "silu, elu(alpha=1), softplus, erf")
-      ->required();
+                  "silu, elu(alpha=1), softplus, erf (required)");
   sub->add_option("--depth", a.depth, "number of layers L")
       ->default_val(50)
       ->check(CLI::Range(1, 100000));
@@ -157,7 +232,45 @@ void Setup(CLI::App& app) {
       ->check(CLI::IsMember({"text", "json", "markdown"}));
   sub->add_option("-o,--output", a.out, "write to this file instead of stdout");
   sub->add_flag("-q,--quiet", a.quiet, "no progress bar on stderr");
-  sub->callback([] { Run(a); });
+
+  static StudyArgs sa;
+  CLI::App* study = sub->add_subcommand(
+      "study",
+      "Run the experiments of reports/variance_propagation.md and write one JSON data\n"
+      "product per experiment (DIR/<name>.json, schema initcheck.propagation.<name>/1):\n"
+      "grid, symmetry, saturation, relu_dead_zone, phases, training, residual,\n"
+      "finite_width, width_checks, jacobian. Fixed seeds; byte-identical for any --threads.\n"
+      "Examples:\n"
+      "  initcheck propagate study --out reports/data/propagation\n"
+      "  initcheck propagate study --out /tmp/d --only training,residual\n"
+      "  initcheck propagate study --out /tmp/d --quick        (reduced sizes, seconds)");
+  study->add_option("--out", sa.out, "output directory")->required();
+  study->add_option("--only", sa.only, "studies to run (comma-separated; default all)")
+      ->delimiter(',');
+  study->add_flag("--quick", sa.quick, "reduced sizes (smoke tests); same schemas");
+  add_threads_option(study, sa.threads);
+  study->add_option("--commit", sa.commit, "commit id recorded in every product");
+  study->add_flag("-q,--quiet", sa.quiet, "no progress on stderr");
+  study->callback([] { RunStudy(sa); });
+
+  static RenderArgs ra;
+  CLI::App* render = sub->add_subcommand(
+      "render",
+      "Write variance_propagation.md and its figures (gnuplot, SVG) from the data\n"
+      "products of 'initcheck propagate study'. Reads only DATA/*.json; needs gnuplot.\n"
+      "Example:\n"
+      "  initcheck propagate render --data reports/data/propagation --out reports");
+  render->add_option("--data", ra.data, "directory of the data products")->required();
+  render->add_option("--out", ra.out, "output directory (markdown; figures/ below it)")
+      ->required();
+  render->add_option("--keep-plot-files", ra.keep,
+                     "keep the gnuplot scripts and data files in this directory");
+  render->callback([] { RunRender(ra); });
+
+  sub->callback([sub] {
+    if (!sub->get_subcommands().empty()) return;  // study / render ran
+    Run(a);
+  });
 }
 
 const Registrar registrar(30, Setup);

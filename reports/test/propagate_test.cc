@@ -85,6 +85,76 @@ TEST(Statistics, BandMeanAndLogTests) {
   EXPECT_FALSE(*b.agree);
 }
 
+// The three-valued verdict (propagate.h): one case that must be "not
+// decidable", one that must disagree, one that must agree. Fixed values, no
+// randomness.
+TEST(Verdict, TwoNetworksCannotDecide) {
+  // K = 2: k = t_1 quantile for 1e-4 = 6366 standard errors, so even values
+  // 5% apart accept theory x 100: inside the region, but it cannot resolve 1.5.
+  const double k = agreement_multiplier(2, 1e-4);
+  EXPECT_NEAR(k, 6366.2, 0.5);
+  const Band b = summarize_band({1.0, 1.05}, std::vector<LayerStatus>(2, LayerStatus::kOk),
+                                1.02, 0.0, false, k, 0.05, 0.95);
+  ASSERT_TRUE(b.agree.has_value());
+  EXPECT_TRUE(*b.agree);
+  EXPECT_FALSE(b.decisive);
+  EXPECT_EQ(b.verdict, Verdict::kNotDecidable);
+  EXPECT_EQ(verdict_name(b.verdict), "not decidable");
+}
+
+TEST(Verdict, TightValuesAwayFromTheoryDisagree) {
+  // 8 networks at 2.0 +- 0.02 (se 0.0079): theory 1.0 is 127 SE away, far
+  // beyond k = 7.9 (t_7, 1e-4).
+  const std::vector<double> v = {1.98, 2.0, 2.02, 1.99, 2.01, 2.0, 1.98, 2.02};
+  const double k = agreement_multiplier(8, 1e-4);
+  const Band b = summarize_band(v, std::vector<LayerStatus>(8, LayerStatus::kOk), 1.0, 0.0,
+                                false, k, 0.05, 0.95);
+  EXPECT_EQ(b.verdict, Verdict::kDisagrees);
+  // A rejection is a rejection even where the region is wide: the same
+  // values in the log test.
+  const Band l = summarize_band(v, std::vector<LayerStatus>(8, LayerStatus::kOk), 1.0, 0.0,
+                                true, k, 0.05, 0.95);
+  EXPECT_EQ(l.verdict, Verdict::kDisagrees);
+}
+
+TEST(Verdict, TightValuesAtTheoryAgree) {
+  // The same spread around theory: half-width 7.9 x 0.0079 = 0.062 <= 2/3:
+  // resolves a factor 1.5, and theory is inside.
+  const std::vector<double> v = {1.98, 2.0, 2.02, 1.99, 2.01, 2.0, 1.98, 2.02};
+  const Band b = summarize_band(v, std::vector<LayerStatus>(8, LayerStatus::kOk), 2.0, 0.0,
+                                false, agreement_multiplier(8, 1e-4), 0.05, 0.95);
+  EXPECT_TRUE(b.decisive);
+  EXPECT_EQ(b.verdict, Verdict::kAgrees);
+  // Just too wide to resolve 1.5: half-width theory/3 + a little.
+  const Band w = summarize_band(v, std::vector<LayerStatus>(8, LayerStatus::kOk), 2.0,
+                                1.0 / 3.0 + 0.01, false, agreement_multiplier(8, 1e-4), 0.05,
+                                0.95);
+  EXPECT_EQ(w.verdict, Verdict::kNotDecidable);
+}
+
+TEST(Verdict, PairNeedsAMajorityOfDecidedComparisons) {
+  EXPECT_EQ(pair_verdict(100, 100, 0), Verdict::kAgrees);
+  EXPECT_EQ(pair_verdict(100, 51, 0), Verdict::kAgrees);
+  EXPECT_EQ(pair_verdict(100, 50, 0), Verdict::kNotDecidable);  // half undecided
+  EXPECT_EQ(pair_verdict(100, 25, 0), Verdict::kNotDecidable);
+  EXPECT_EQ(pair_verdict(100, 99, 1), Verdict::kDisagrees);
+  EXPECT_EQ(pair_verdict(0, 0, 0), Verdict::kNotDecidable);
+}
+
+// `initcheck propagate --seeds 2`: no comparison can resolve a factor 1.5, so
+// the run is "not decidable", never "agrees".
+TEST(Verdict, TwoSeedRunIsNotDecidable) {
+  const PropagationReport r = propagate(Config("kaiming_normal", "relu", 10, 64, 8, 2));
+  EXPECT_EQ(r.phenomena.verdict, Verdict::kNotDecidable);
+  EXPECT_EQ(r.phenomena.comparisons, 20);
+  EXPECT_EQ(r.phenomena.comparisons_agreeing, 0);
+  const std::string t = format_text(r);
+  EXPECT_NE(t.find("agreement   not decidable:"), std::string::npos) << t;
+  EXPECT_NE(t.find("symmetry broken: yes"), std::string::npos) << t;
+  const PropagationReport z = propagate(Config("zeros", "tanh", 4, 32, 4, 2));
+  EXPECT_NE(format_text(z).find("symmetry broken: no"), std::string::npos);
+}
+
 // The pairings where mean-field theory holds at width 512: the seed-mean
 // agrees with theory at every layer, and the 5-95% band over the 32 networks
 // contains theory at every layer.

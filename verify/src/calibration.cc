@@ -106,6 +106,21 @@ std::vector<CalibrationCase> default_calibration_cases(int64_t n) {
                    DType::kF32));
   v.push_back(
       Case("orthogonal_f32", "orthogonal", {side, other}, torch, DType::kF32));
+  // Issue 12: rounded dtypes far from 0 (|mean| / std = 50 for a norm gain,
+  // 1000 in f16 and bf16: bf16's spacing there is 4 std), the Haar entry
+  // tests on bf16 values, and the exact small-sample tests on biases of 16.
+  v.push_back(Case("norm_gain_bf16", "normal(mean=1, std=0.02)", {n}, torch,
+                   DType::kBF16));
+  v.push_back(Case("mean1000_f16", "normal(mean=1000, std=1)", {n / 64, 64},
+                   torch, DType::kF16));
+  v.push_back(Case("mean1000_bf16", "normal(mean=1000, std=1)", {n / 64, 64},
+                   torch, DType::kBF16));
+  v.push_back(
+      Case("orthogonal_bf16", "orthogonal", {side, other}, torch, DType::kBF16));
+  v.push_back(Case("uniform_bias16_f32", "uniform(a=-0.125, b=0.125)", {16},
+                   torch, DType::kF32));
+  v.push_back(Case("normal_bias16_f32", "normal(std=0.02)", {16}, torch,
+                   DType::kF32));
   return v;
 }
 
@@ -113,18 +128,24 @@ PValueKind p_value_kind(const std::string& test, const Target& target,
                         DType dtype) {
   if (test == "ks") return {true, true};
   if (test == "anderson_darling" || test == "chi_square" || test == "mean" ||
-      test == "variance" || test == "serial_correlation" ||
-      test == "row_correlation_mean" || test == "runs") {
+      test == "variance" || test == "row_correlation_mean" || test == "runs" ||
+      test == "haar_trace") {
     return {true, false};
+  }
+  if (test == "haar_projection") return {true, true};  // exact Beta law
+  // Bonferroni over lags (self-normalized, conservative); pooled Haar
+  // entries (dependent, conservative): haar.h, independence.h.
+  if (test == "serial_correlation" || test == "haar_entries") {
+    return {false, false};
   }
   if (test == "support") {
     const bool bounded = std::isfinite(target.low) &&
                          std::isfinite(target.high) &&
                          (target.family == Target::Family::kUniform ||
                           target.family == Target::Family::kTruncatedNormal);
-    if (bounded) return {false, true};  // extremes: Bonferroni over two
-    const bool grid = dtype == DType::kF16 || dtype == DType::kBF16;
-    return {true, !grid};  // max |x - mu|
+    if (bounded) return {false, true};  // extremes: Bonferroni over three
+    (void)dtype;
+    return {true, true};  // max |x - mu| from the (randomized) PITs: exact
   }
   if (test == "row_correlation_max") return {false, false};
   // duplicate_rows, repeated_windows, haar_*_signs, finite, structure,

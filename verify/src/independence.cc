@@ -11,7 +11,9 @@
 
 #include "hwy/contrib/sort/vqsort.h"
 #include "initcheck/error.h"
+#include "initcheck/verify/distributions.h"
 #include "initcheck/verify/moments.h"
+#include "lag_kernel.h"
 
 namespace initcheck::verify {
 namespace {
@@ -100,9 +102,20 @@ TestResult serial_impl(std::span<const T> x, int64_t lag) {
   return r;
 }
 
+// The normal score Phi^-1(F(x)) of a value under the marginal law F, F
+// clamped to [2^-26, 1 - 2^-26] (|z| <= 5.45: a value exactly at a bound, as
+// a float uniform hits with probability 2^-24 per value, stays a plausible
+// normal value instead of an infinite one).
+double NormalScore(const Distribution& f, double x) {
+  constexpr double kEps = 0x1p-26;
+  const double u = f.cdf(x);
+  if (u <= 0.5) return normal_quantile(std::max(u, kEps));
+  return normal_isf(std::max(f.sf(x), kEps));
+}
+
 template <typename T>
 RowCorrelationTests rows_impl(std::span<const T> x, int64_t rows,
-                              int64_t cols) {
+                              int64_t cols, const Distribution* marginal) {
   check_shape(x.size(), rows, cols, "row_correlation_tests");
   RowCorrelationTests out;
   out.mean.name = "row_correlation_mean";
@@ -118,12 +131,16 @@ RowCorrelationTests rows_impl(std::span<const T> x, int64_t rows,
   std::vector<double> prev(c), cur(c);
   auto load = [&](int64_t row, std::vector<double>& dst) -> bool {
     const T* p = x.data() + static_cast<size_t>(row) * c;
+    for (size_t j = 0; j < c; ++j) {
+      dst[j] = marginal ? NormalScore(*marginal, static_cast<double>(p[j]))
+                        : static_cast<double>(p[j]);
+    }
     long double s = 0;
-    for (size_t j = 0; j < c; ++j) s += static_cast<double>(p[j]);
+    for (size_t j = 0; j < c; ++j) s += dst[j];
     const double mean = static_cast<double>(s / c);
     long double ss = 0;
     for (size_t j = 0; j < c; ++j) {
-      dst[j] = static_cast<double>(p[j]) - mean;
+      dst[j] -= mean;
       ss += static_cast<long double>(dst[j]) * dst[j];
     }
     if (!(ss > 0) || std::isnan(static_cast<double>(ss))) return false;
@@ -400,6 +417,182 @@ double median_of(std::vector<double> v) {
 
 }  // namespace
 
+std::vector<int64_t> correlation_lags(int64_t n,
+                                      std::span<const int64_t> extra) {
+  std::vector<int64_t> lags;
+  for (int64_t k = 1; k <= 64; ++k) lags.push_back(k);
+  for (int64_t k = 128; k <= 4096; k *= 2) lags.push_back(k);
+  for (int64_t k : extra) lags.push_back(k);
+  std::sort(lags.begin(), lags.end());
+  lags.erase(std::unique(lags.begin(), lags.end()), lags.end());
+  std::vector<int64_t> out;
+  for (int64_t k : lags) {
+    if (k >= 1 && 2 * k <= n) out.push_back(k);
+  }
+  return out;
+}
+
+std::vector<double> autocorrelations(std::span<const double> x,
+                                     std::span<const int64_t> lags) {
+  const size_t n = x.size();
+  std::vector<double> r(lags.size(), kNaN);
+  if (n < 2) return r;
+  for (int64_t k : lags) {
+    if (k < 1) throw Error("autocorrelations: lags must be >= 1");
+  }
+  // Pass 1: the mean (4 partial sums per block of 1024, long double across
+  // blocks), and whether every value is finite.
+  constexpr size_t kSumBlock = 1024;
+  long double total = 0;
+  bool finite = true;
+  for (size_t b = 0; b < n; b += kSumBlock) {
+    const size_t e = std::min(n, b + kSumBlock);
+    double a[4] = {0, 0, 0, 0};
+    size_t i = b;
+    for (; i + 4 <= e; i += 4) {
+      for (size_t t = 0; t < 4; ++t) a[t] += x[i + t];
+    }
+    for (; i < e; ++i) a[0] += x[i];
+    const double blk = (a[0] + a[1]) + (a[2] + a[3]);
+    finite = finite && std::isfinite(blk);
+    total += blk;
+  }
+  if (!finite) return r;
+  const double mean = static_cast<double>(total / static_cast<long double>(n));
+  // Pass 2, by blocks of kBlock values held in float32 (centred) with the
+  // kMaxBuffered values after them: D = sum (x - mean)^2 in double, lags
+  // 1..64 in one kernel (vectorized over the lag), lags up to kMaxBuffered
+  // as dot products on the same cache-resident buffer. Longer lags (axis
+  // strides and row lengths of large tensors, a few at most): one pass each.
+  constexpr int64_t kMaxBuffered = 4096;
+  constexpr size_t kBlock = 16384;
+  bool any_dense = false;
+  int64_t max_mid = 0;
+  std::vector<size_t> mid, far;
+  for (size_t j = 0; j < lags.size(); ++j) {
+    if (lags[j] <= 64) {
+      any_dense = true;
+    } else if (lags[j] <= kMaxBuffered) {
+      mid.push_back(j);
+      max_mid = std::max(max_mid, lags[j]);
+    } else {
+      far.push_back(j);
+    }
+  }
+  std::vector<long double> dense(64, 0.0L), mid_sum(mid.size(), 0.0L);
+  long double den = 0;
+  const size_t extent = kBlock + static_cast<size_t>(std::max<int64_t>(max_mid, 64));
+  std::vector<float> w(extent);
+  float acc[64];
+  for (size_t i0 = 0; i0 < n; i0 += kBlock) {
+    const size_t len = std::min(kBlock, n - i0);
+    const size_t have = std::min(extent, n - i0);
+    double d2[4] = {0, 0, 0, 0};
+    size_t j = 0;
+    for (; j + 4 <= len; j += 4) {
+      for (size_t t = 0; t < 4; ++t) {
+        const double d = x[i0 + j + t] - mean;
+        d2[t] += d * d;
+        w[j + t] = static_cast<float>(d);
+      }
+    }
+    for (; j < len; ++j) {
+      const double d = x[i0 + j] - mean;
+      d2[0] += d * d;
+      w[j] = static_cast<float>(d);
+    }
+    den += (d2[0] + d2[1]) + (d2[2] + d2[3]);
+    for (; j < have; ++j) w[j] = static_cast<float>(x[i0 + j] - mean);
+    std::fill(w.begin() + static_cast<std::ptrdiff_t>(have), w.end(), 0.0f);
+    if (any_dense) {
+      std::fill(acc, acc + 64, 0.0f);
+      internal::AccumulateDenseLags(w.data(), len, acc);
+      for (size_t k = 0; k < 64; ++k) dense[k] += acc[k];
+    }
+    for (size_t q = 0; q < mid.size(); ++q) {
+      const size_t k = static_cast<size_t>(lags[mid[q]]);
+      mid_sum[q] += internal::DotF32(w.data(), w.data() + k, len);
+    }
+  }
+  const double dd = static_cast<double>(den);
+  if (!(dd > 0)) return r;
+  for (size_t j = 0; j < lags.size(); ++j) {
+    if (lags[j] <= 64)
+      r[j] = static_cast<double>(dense[static_cast<size_t>(lags[j] - 1)]) / dd;
+  }
+  for (size_t q = 0; q < mid.size(); ++q)
+    r[mid[q]] = static_cast<double>(mid_sum[q]) / dd;
+  for (size_t j : far) {
+    const size_t k = static_cast<size_t>(lags[j]);
+    long double s = 0;
+    for (size_t b = 0; b + k < n; b += kSumBlock) {
+      const size_t e = std::min(n - k, b + kSumBlock);
+      double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      size_t i = b;
+      for (; i + 8 <= e; i += 8) {
+        for (size_t t = 0; t < 8; ++t)
+          part[t] += (x[i + t] - mean) * (x[i + t + k] - mean);
+      }
+      for (size_t t = 0; i < e; ++i, ++t)
+        part[t] += (x[i] - mean) * (x[i + k] - mean);
+      for (double v : part) s += v;
+    }
+    r[j] = static_cast<double>(s) / dd;
+  }
+  return r;
+}
+
+TestResult lag_correlation_test(std::span<const double> x,
+                                std::span<const int64_t> lags) {
+  TestResult r;
+  r.name = "serial_correlation";
+  const int64_t n = static_cast<int64_t>(x.size());
+  r.n = n;
+  if (lags.empty() || n < 4) {
+    r.reliable = false;
+    r.note = "too few values";
+    return r;
+  }
+  const std::vector<double> rk = autocorrelations(x, lags);
+  if (std::isnan(rk.front())) {
+    const Moments m = compute_moments(x);
+    r.p_value = 0.0;
+    r.note = m.n_nan > 0 ? format("%lld NaN values", static_cast<long long>(m.n_nan))
+             : std::isfinite(m.mean) ? "constant sequence"
+                                     : "non-finite values";
+    return r;
+  }
+  const double dn = static_cast<double>(n);
+  double worst_z = 0, worst_r = 0;
+  int64_t worst_lag = lags.front();
+  for (size_t j = 0; j < lags.size(); ++j) {
+    const double k = static_cast<double>(lags[j]);
+    const double expected = -(dn - k) / (dn * (dn - 1));
+    const double se = std::sqrt(dn - k) / dn;
+    const double z = (rk[j] - expected) / se;
+    if (std::fabs(z) > std::fabs(worst_z)) {
+      worst_z = z;
+      worst_r = rk[j];
+      worst_lag = lags[j];
+    }
+  }
+  const double count = static_cast<double>(lags.size());
+  r.statistic = worst_z;
+  r.p_value = std::min(1.0, count * two_sided_normal_pvalue(worst_z));
+  r.reliable = n >= 1000;
+  r.details = {{"lags", count},
+               {"worst_lag", static_cast<double>(worst_lag)},
+               {"r", worst_r},
+               {"se", std::sqrt(dn - static_cast<double>(worst_lag)) / dn},
+               {"lag1_r", lags.front() == 1 ? rk.front() : kNaN}};
+  r.note = format(
+      "largest autocorrelation at lag %lld: %.3g (z=%.3g; %lld lags, "
+      "Bonferroni)",
+      static_cast<long long>(worst_lag), worst_r, worst_z,
+      static_cast<long long>(lags.size()));
+  return r;
+}
+
 TestResult serial_correlation_test(std::span<const double> x, int64_t lag) {
   return serial_impl(x, lag);
 }
@@ -408,12 +601,14 @@ TestResult serial_correlation_test(std::span<const float> x, int64_t lag) {
 }
 
 RowCorrelationTests row_correlation_tests(std::span<const double> x,
-                                          int64_t rows, int64_t cols) {
-  return rows_impl(x, rows, cols);
+                                          int64_t rows, int64_t cols,
+                                          const Distribution* marginal) {
+  return rows_impl(x, rows, cols, marginal);
 }
 RowCorrelationTests row_correlation_tests(std::span<const float> x,
-                                          int64_t rows, int64_t cols) {
-  return rows_impl(x, rows, cols);
+                                          int64_t rows, int64_t cols,
+                                          const Distribution* marginal) {
+  return rows_impl(x, rows, cols, marginal);
 }
 
 TestResult duplicate_rows_test(std::span<const double> x, int64_t rows,

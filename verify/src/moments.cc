@@ -1,6 +1,7 @@
 #include "initcheck/verify/moments.h"
 
 #include <algorithm>
+#include <boost/math/distributions/chi_squared.hpp>
 #include <boost/math/special_functions/erf.hpp>
 #include <cmath>
 
@@ -93,7 +94,7 @@ double sample_variance_variance(int64_t n, double variance,
 }
 
 TestResult mean_test(const Moments& m, double target_mean, double target_sd,
-                     double target_skewness) {
+                     double target_skewness, bool exact_normal) {
   TestResult r;
   r.name = "mean";
   r.n = m.n;
@@ -106,8 +107,8 @@ TestResult mean_test(const Moments& m, double target_mean, double target_sd,
   const double z = (m.mean - target_mean) * std::sqrt(nn) / target_sd;
   r.statistic = z;
   r.p_value = two_sided_normal_pvalue(z);
-  r.reliable =
-      m.n >= kMinMeanTestN && nn >= 35000.0 * target_skewness * target_skewness;
+  r.reliable = exact_normal || (m.n >= kMinMeanTestN &&
+                                 nn >= 35000.0 * target_skewness * target_skewness);
   const double shift = (m.mean - target_mean) / target_sd;
   r.details = {
       {"mean", m.mean}, {"target_mean", target_mean}, {"shift_in_sd", shift}};
@@ -143,6 +144,48 @@ TestResult variance_test(const Moments& m, double target_variance,
                {"ratio", ratio},
                {"se_ratio", se / target_variance}};
   r.note = format("variance %.5gx target (z=%.3g)", ratio, z);
+  return r;
+}
+
+TestResult variance_chi_square_test(const Moments& m, double target_variance) {
+  TestResult r;
+  r.name = "variance";
+  r.n = m.n;
+  if (m.n < 2 || !(target_variance > 0)) {
+    r.reliable = false;
+    r.note = "too few values";
+    return r;
+  }
+  const double dof = static_cast<double>(m.n - 1);
+  const double q = dof * m.variance / target_variance;
+  const boost::math::chi_squared chi(dof);
+  double lo, hi;
+  if (!(q > 0)) {
+    lo = 0.0;  // all values equal: impossible for a continuous law
+    hi = 1.0;
+  } else {
+    try {
+      lo = boost::math::cdf(chi, q);
+    } catch (const std::exception&) {
+      // Far in the lower tail Boost's series overflows (tgamma of dof/2 in
+      // long double); there P(chi2 <= q) = gamma(a, x) / Gamma(a) <=
+      // x^a / Gamma(a + 1), a = dof/2, x = q/2 (e^-t <= 1): an upper bound.
+      const double a = 0.5 * dof, xx = 0.5 * q;
+      lo = std::min(1.0, std::exp(a * std::log(xx) - std::lgamma(a + 1)));
+    }
+    hi = boost::math::cdf(boost::math::complement(chi, q));
+  }
+  r.statistic = q;
+  r.dof = dof;
+  r.p_value = std::min(1.0, 2.0 * std::min(lo, hi));
+  r.reliable = true;
+  const double ratio = m.variance / target_variance;
+  r.details = {{"variance", m.variance},
+               {"target_variance", target_variance},
+               {"ratio", ratio},
+               {"se_ratio", std::sqrt(2.0 / dof)}};
+  r.note = format("variance %.5gx target (chi^2 = %.4g on %lld dof, exact)",
+                  ratio, q, static_cast<long long>(m.n - 1));
   return r;
 }
 

@@ -162,6 +162,98 @@ std::vector<double> OrthogonalSvdOfUniform(int64_t rows, int64_t cols,
   return FromTall(svd.matrixU(), rows, cols, gain);
 }
 
+// Haar-distributed factor (QR of an N(0,1) matrix with the sign fix of
+// Mezzadri 2007), k x k, from Philox stream `stream` of `seed` (for the
+// block-diagonal impostor).
+Eigen::MatrixXd HaarSquare(int64_t k, uint64_t seed, uint64_t stream) {
+  Eigen::MatrixXd a(k, k);
+  const RngKey key{seed, stream};
+  std::vector<double> v(static_cast<size_t>(k * k));
+  fill_normal(make_normal_kernel_f64(0.0, 1.0), key, 0, v.size(), v.data());
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j < k; ++j) a(i, j) = v[static_cast<size_t>(i * k + j)];
+  Eigen::HouseholderQR<Eigen::MatrixXd> qr(a);
+  Eigen::MatrixXd q = qr.householderQ() * Eigen::MatrixXd::Identity(k, k);
+  const Eigen::MatrixXd r = qr.matrixQR();
+  for (int64_t j = 0; j < k; ++j) {
+    if (r(j, j) < 0) q.col(j) *= -1;
+  }
+  return q;
+}
+
+// A random sign (+-1) from Philox stream `stream` of `seed`, element i.
+double RandomSign(uint64_t seed, uint64_t stream, int64_t i);
+
+// gain P for a random signed permutation P (Fisher-Yates on stream 1,
+// signs from stream 2): exactly orthogonal, entries 0 and +-gain.
+std::vector<double> SignedPermutation(int64_t k, double gain, uint64_t seed) {
+  std::vector<int64_t> perm(static_cast<size_t>(k));
+  for (int64_t i = 0; i < k; ++i) perm[static_cast<size_t>(i)] = i;
+  for (int64_t i = k - 1; i > 0; --i) {
+    const int64_t j = std::min<int64_t>(
+        i, static_cast<int64_t>(Uniform01(seed, 1, i) * static_cast<double>(i + 1)));
+    std::swap(perm[static_cast<size_t>(i)], perm[static_cast<size_t>(j)]);
+  }
+  std::vector<double> out(static_cast<size_t>(k * k), 0.0);
+  for (int64_t i = 0; i < k; ++i)
+    out[static_cast<size_t>(i * k + perm[static_cast<size_t>(i)])] = gain * RandomSign(seed, 2, i);
+  return out;
+}
+
+// gain D_r H D_c / sqrt(k): Sylvester's Hadamard matrix (H_2m = [[H, H],
+// [H, -H]], k a power of 2) with random row and column signs (streams 1, 2):
+// exactly orthogonal, every |entry| = gain / sqrt(k).
+std::vector<double> RandomizedHadamard(int64_t k, double gain, uint64_t seed) {
+  std::vector<double> out(static_cast<size_t>(k * k));
+  const double s = gain / std::sqrt(static_cast<double>(k));
+  for (int64_t i = 0; i < k; ++i) {
+    for (int64_t j = 0; j < k; ++j) {
+      // H_ij = (-1)^popcount(i & j) for Sylvester's construction.
+      const double h = (std::popcount(static_cast<uint64_t>(i & j)) & 1) ? -1.0 : 1.0;
+      out[static_cast<size_t>(i * k + j)] =
+          s * h * RandomSign(seed, 1, i) * RandomSign(seed, 2, j);
+    }
+  }
+  return out;
+}
+
+// gain diag(Q1, Q2), Q1 and Q2 independent Haar k/2 x k/2 (streams 3, 4):
+// exactly orthogonal, half the entries exactly 0.
+std::vector<double> BlockDiagonalHaar(int64_t k, double gain, uint64_t seed) {
+  const int64_t h = k / 2;
+  std::vector<double> out(static_cast<size_t>(k * k), 0.0);
+  const Eigen::MatrixXd a = HaarSquare(h, seed, 3), b = HaarSquare(k - h, seed, 4);
+  for (int64_t i = 0; i < h; ++i)
+    for (int64_t j = 0; j < h; ++j) out[static_cast<size_t>(i * k + j)] = gain * a(i, j);
+  for (int64_t i = 0; i < k - h; ++i)
+    for (int64_t j = 0; j < k - h; ++j)
+      out[static_cast<size_t>((h + i) * k + h + j)] = gain * b(i, j);
+  return out;
+}
+
+double RandomSign(uint64_t seed, uint64_t stream, int64_t i) {
+  return Uniform01(seed, stream, i) < 0.5 ? -1.0 : 1.0;
+}
+
+// Correlation rho at one lag k, marginal unchanged:
+// x_i = (e_i + c e_(i-k)) / sqrt(1 + c^2), c / (1 + c^2) = rho (an MA(k)
+// with one coefficient); the first k values stay e_i.
+std::vector<double> LagCorrelated(std::vector<double> e, int64_t k, double rho) {
+  const double c = (1 - std::sqrt(1 - 4 * rho * rho)) / (2 * rho);
+  const double s = 1 / std::sqrt(1 + c * c);
+  std::vector<double> x = e;
+  for (size_t i = static_cast<size_t>(k); i < e.size(); ++i)
+    x[i] = (e[i] + c * e[i - static_cast<size_t>(k)]) * s;
+  return x;
+}
+
+// The largest power of two <= sqrt(n) rounded (at least 4).
+int64_t PowerOfTwoSide(int64_t n) {
+  int64_t k = 4;
+  while (2 * k * 2 * k <= n * 2) k *= 2;  // nearest in log scale
+  return k;
+}
+
 std::function<MutantEffect(const Geometry&)> Const(double ratio, string text) {
   return [ratio, text](const Geometry&) { return MutantEffect{ratio, text}; };
 }
@@ -651,6 +743,101 @@ std::vector<Mutant> Build() {
                             "orthogonal, not Haar: first column ~ constant "
                             "1/sqrt(rows), one sign"};
       }));
+  // ---- issue 12: what outside data found the battery blind to ------------
+
+  // Lag-k correlation 0.05: a SIMD kernel or a thread whose lanes reuse a
+  // variate k elements apart (k = the lane count, a chunk, the row length).
+  for (const int64_t lag : {1, 2, 4, 8, 16, 32, 0}) {
+    const string name = lag == 0 ? "row_lag_correlation_0p05"
+                                 : "lag" + std::to_string(lag) + "_correlation_0p05";
+    v.push_back(Make(
+        name,
+        lag == 0 ? "each value correlated 0.05 with the value above it (lag = "
+                   "the row length), marginal unchanged"
+                 : "each value correlated 0.05 with the value " +
+                       std::to_string(lag) + " elements earlier, marginal unchanged",
+        "SIMD lanes or threads reusing randomness (issue 12: a lag-8 "
+        "correlation of 0.05 passed the lag-1 test)",
+        "kaiming_normal(nonlinearity=relu)", f32,
+        [](int64_t n) { return Matrix(n); },
+        [lag](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
+          const Tensor t = FillScheme(ref, g, DType::kF64, seed);
+          const int64_t k = lag == 0 ? g.shape.back() : lag;
+          return FromDoubles(LagCorrelated(t.to_double(), k, 0.05), dt, g.shape);
+        },
+        Const(1.0, lag == 0 ? "lag = row length correlation 0.05"
+                            : "lag-" + std::to_string(lag) + " correlation 0.05")));
+  }
+
+  // Orthogonal impostors: exactly orthogonal, fair signs, not Haar.
+  auto square = [](int64_t n) {
+    const int64_t k = AtLeast(4, std::sqrt(static_cast<double>(n)));
+    return make_geometry({k, k});
+  };
+  v.push_back(Make(
+      "orthogonal_signed_permutation",
+      "a random signed permutation matrix: orthogonal with fair random signs, "
+      "entries 0 and +-1",
+      "issue 12 (outside data: passed as orthogonal); structured 'orthogonal' "
+      "shortcuts", "orthogonal", f32, square,
+      [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
+        return FromDoubles(SignedPermutation(g.shape[0], ref.number("gain"), seed), dt,
+                           g.shape);
+      },
+      Const(1.0, "orthogonal, entries in {0, +-1}: not Haar")));
+  v.push_back(Make(
+      "orthogonal_randomized_hadamard",
+      "D_r H D_c / sqrt(k) (Sylvester Hadamard with random row and column "
+      "signs): orthogonal, every |entry| = 1/sqrt(k)",
+      "issue 12 (outside data: passed as orthogonal); structured random "
+      "rotations used for fast transforms", "orthogonal", f32,
+      [](int64_t n) {
+        const int64_t k = PowerOfTwoSide(n);
+        return make_geometry({k, k});
+      },
+      [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
+        return FromDoubles(RandomizedHadamard(g.shape[0], ref.number("gain"), seed), dt,
+                           g.shape);
+      },
+      Const(1.0, "orthogonal, |entries| all 1/sqrt(k): not Haar")));
+  v.push_back(Make(
+      "orthogonal_block_diagonal",
+      "two independent Haar blocks on the diagonal (orthogonal init applied per "
+      "block of a fused weight): orthogonal, half the entries 0",
+      "per-chunk orthogonal init of fused weights (issue 12's structured "
+      "orthogonals)", "orthogonal", f32, square,
+      [](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
+        return FromDoubles(BlockDiagonalHaar(g.shape[0], ref.number("gain"), seed), dt,
+                           g.shape);
+      },
+      Const(1.0, "orthogonal, block-diagonal: not Haar")));
+
+  // Small tensors: a bias of n values drawn with a bound k times smaller
+  // than the reference's (e.g. a conv bias checked against 1/sqrt(in
+  // channels) but drawn with 1/sqrt(in k_h k_w), k = 3x3 or 4x4 kernels).
+  for (const int k : {3, 4}) {
+    const int64_t at = k == 3 ? 32 : 16;
+    v.push_back(Make(
+        "small_bias_bound_" + std::to_string(k) + "x_too_wide",
+        "a bias of " + std::to_string(at) + " values drawn from U(+-b/" + std::to_string(k) +
+            ") where the reference bound is b: the reference bound is " +
+            std::to_string(k) + "x too wide for the data",
+        "issue 12 (outside data: biases of 10-32 values passed a uniform scheme "
+        "3-55x wrong); bias bound 1/sqrt(in_channels) vs 1/sqrt(fan_in)",
+        "uniform(a=-0.125, b=0.125)", f32,
+        [](int64_t n) { return make_geometry({std::max<int64_t>(2, n)}); },
+        [k](const Scheme& ref, const Geometry& g, DType dt, uint64_t seed) {
+          const double b = ref.number("b") / k;
+          return FillText("uniform(a=" + Num(-b) + ", b=" + Num(b) + ")", g, dt, seed);
+        },
+        Const(1.0 / (k * k), "variance 1/" + std::to_string(k * k) + "x target, bound /" +
+                                 std::to_string(k)),
+        at,
+        "asserted at n = " + std::to_string(at) +
+            " (the issue's requirement; the exact range law gives p <= 3 P(Beta(n-1, 2) <= 1/" +
+            std::to_string(k) + ") = " + (k == 3 ? "1.0e-13" : "3.4e-8") + ")"));
+    v.back().min_n_low = 4;
+  }
   return v;
 }
 

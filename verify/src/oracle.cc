@@ -223,6 +223,16 @@ Target VarianceScalingTarget(double scale, const string& mode, const string& dis
     return Uniform(-l, l, "U(-l, l), l = sqrt(3 Var); " + how);
   }
   if (dist == "untruncated_normal") return Normal(0, std::sqrt(v), "N(0, Var); " + how);
+  if (dist == "truncated_normal_uncorrected") {
+    // TensorFlow.js 4.22 (tfjs-layers VarianceScaling, distribution 'normal':
+    // tf.truncatedNormal(0, sqrt(Var))) and Keras <= 2.2.2: the parent sigma
+    // is sqrt(Var) itself, so the variance after truncation is
+    // Var (1 - 4 phi(2) / (2 Phi(2) - 1)) = 0.774 Var.
+    const double sp = std::sqrt(v);
+    return Truncated(0, sp, -2 * sp, 2 * sp,
+                     "truncated at +-2 sigma = sqrt(Var) WITHOUT the variance "
+                     "correction (TF.js, Keras <= 2.2.2); " + how);
+  }
   // Post-truncation variance v: parent sigma^2 = v / Var(N(0,1) | +-2).
   const double sp = std::sqrt(v / TruncVarFactor2());
   return Truncated(0, sp, -2 * sp, 2 * sp,

@@ -211,7 +211,8 @@ PowerResults run_power_study(const PowerOptions& o) {
         return stream ^ SplitMix64(static_cast<uint64_t>(n));
       };
       std::optional<int64_t> found_octave;
-      for (int64_t n = o.min_n_low; n <= o.min_n_high; n *= 2) {
+      const int64_t n_low = m.min_n_low > 0 ? m.min_n_low : o.min_n_low;
+      for (int64_t n = n_low; n <= o.min_n_high; n *= 2) {
         PowerPoint p =
             EvaluatePoint(m, n, stream_at(n), o, threads, max_misses);
         mr.min_n_trace.push_back(p);
@@ -227,7 +228,7 @@ PowerResults run_power_study(const PowerOptions& o) {
           break;
         }
       }
-      if (found_octave && *found_octave > o.min_n_low) {
+      if (found_octave && *found_octave > n_low) {
         const int64_t half = static_cast<int64_t>(
             std::llround(static_cast<double>(*found_octave) / std::sqrt(2.0)));
         PowerPoint p =

@@ -1,7 +1,9 @@
 // check_view / check_tensors (check.h): tensors in memory go through the same
 // planning, battery, Holm decision and output as check_file on the same
 // values written to a file -- the JSON of both is identical but for the
-// "file" field -- and misuse is an Error with one line.
+// "file" field -- and misuse is an Error with one line. MemoryCheckpoint
+// (checkpoint.h) hands out the caller's bytes (no copy) and integer entries
+// are checked exactly, as a file's (deterministic: no false alarm).
 //
 // False alarms: the accepting checks run at the default family-wise alpha
 // 1e-6 on fixed seeds (deterministic); the rejected tensor is a zeroed
@@ -13,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "initcheck/checkpoint.h"
 #include "initcheck/error.h"
 #include "initcheck/fill.h"
 #include "initcheck/io.h"
@@ -140,14 +143,49 @@ TEST(CheckTensors, BadNamesAreErrors) {
     (void)check_tensors({{"w", t.view()}, {"w", t.view()}}, rules, {}, "m");
     FAIL() << "no error";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "m: two tensors are named 'w'");
+    EXPECT_STREQ(e.what(), "m: tensor 'w' appears twice");
   }
   EXPECT_THROW((void)check_tensors({{"", t.view()}}, rules, {}), Error);
   try {
     (void)check_tensors({{"w", t.view()}}, {parse_rule_arg("z*=normal", "r1")}, {}, "m");
     FAIL() << "no error";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "m: no tensor to check (1 skipped)");
+    EXPECT_STREQ(e.what(), "m: no tensor to check (1 unmatched)");
+  }
+}
+
+TEST(MemoryCheckpoint, ReadsTheCallersBytesInPlace) {
+  std::vector<float> w(64 * 32, 0.25f);
+  std::vector<int64_t> counter(1, 0);
+  CheckpointEntry ce;
+  ce.name = "bn.num_batches_tracked";
+  ce.dtype_name = "<i8";
+  ce.kind = ElementKind::kSignedInt;
+  ce.element_bytes = 8;
+  ce.shape = {1};
+  const auto* wp = reinterpret_cast<const std::byte*>(w.data());
+  const MemoryCheckpoint ck(
+      "m", {{float_entry("fc.weight", DType::kF32, {64, 32}), wp},
+            {ce, reinterpret_cast<const std::byte*>(counter.data())}});
+  EXPECT_EQ(ck.kind(), "memory");
+  ASSERT_EQ(ck.entries().size(), 2u);
+  EXPECT_EQ(ck.entries()[0].file, "m");
+  const TensorData d = ck.read(0);
+  EXPECT_EQ(d.data(), wp);  // no copy
+  EXPECT_FALSE(d.mapped());
+  // Integer entries are checked exactly, as a file's: zeros passes, ones fails.
+  const CheckRun ok = check_checkpoint(ck, {parse_rule_arg("*.num_batches_tracked=zeros", "r1")},
+                                       CheckOptions{});
+  ASSERT_EQ(ok.checks.size(), 1u);
+  EXPECT_TRUE(ok.pass());
+  const CheckRun bad = check_checkpoint(ck, {parse_rule_arg("*.num_batches_tracked=ones", "r1")},
+                                        CheckOptions{});
+  EXPECT_FALSE(bad.pass());
+  try {
+    const MemoryCheckpoint none("m", {{float_entry("w", DType::kF32, {2}), nullptr}});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "m: tensor 'w': tensor has no data pointer");
   }
 }
 

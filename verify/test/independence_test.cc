@@ -61,6 +61,100 @@ TEST(SerialCorrelation, FloatOverloadAndLag) {
   EXPECT_EQ(a.detail("lag"), 3.0);
 }
 
+// MA at one lag: x_i = (e_{i+k} + c e_i) / sqrt(1 + c^2) has N(0, 1)
+// marginals and lag-k correlation c / (1 + c^2) exactly (0 at every other
+// lag); c = 0.0501256289 gives 0.05 (as the NumPy fixture does).
+std::vector<double> ma_at_lag(size_t n, int64_t k, double c, uint64_t seed) {
+  std::mt19937_64 g(seed);
+  std::normal_distribution<double> e;
+  std::vector<double> z(n + static_cast<size_t>(k));
+  for (double& v : z) v = e(g);
+  std::vector<double> x(n);
+  const double s = 1 / std::sqrt(1 + c * c);
+  for (size_t i = 0; i < n; ++i) x[i] = (z[i + static_cast<size_t>(k)] + c * z[i]) * s;
+  return x;
+}
+
+TEST(LagCorrelation, LagSet) {
+  const std::vector<int64_t> extra = {512, 4608, 9, 1 << 20};
+  const std::vector<int64_t> lags = correlation_lags(int64_t{1} << 18, extra);
+  // 1..64, 128..4096 (6), 512 (already there), 4608; 2^20 > n/2 dropped.
+  EXPECT_EQ(lags.size(), 64u + 6u + 1u);
+  EXPECT_EQ(lags.front(), 1);
+  EXPECT_EQ(lags.back(), 4608);
+  EXPECT_TRUE(std::is_sorted(lags.begin(), lags.end()));
+  EXPECT_EQ(correlation_lags(100).size(), 50u);  // k <= n/2
+}
+
+// Against a direct long-double computation (float32 arithmetic inside the
+// kernel: agreement to ~1e-6, 1/500 of the statistic's sd at this n), for
+// dense, buffered and long lags, a mean far from 0 and a length that is not
+// a multiple of the block.
+TEST(LagCorrelation, MatchesDirectComputation) {
+  const auto x = testing::normal_sample(100003, 5, 1000.0, 1.0);
+  const std::vector<int64_t> lags = {1, 2, 7, 63, 64, 65, 128, 1000, 4096, 4097, 30000};
+  const std::vector<double> r = autocorrelations(x, lags);
+  long double mean = 0;
+  for (double v : x) mean += v;
+  mean /= x.size();
+  long double den = 0;
+  for (double v : x) den += (v - mean) * (v - mean);
+  for (size_t j = 0; j < lags.size(); ++j) {
+    long double num = 0;
+    const size_t k = static_cast<size_t>(lags[j]);
+    for (size_t i = 0; i + k < x.size(); ++i) num += (x[i] - mean) * (x[i + k] - mean);
+    EXPECT_NEAR(r[j], static_cast<double>(num / den), 2e-6) << "lag " << lags[j];
+  }
+}
+
+// The requirement: lag-k correlation 0.05 at n = 2^18, k in {1, 2,
+// 4, 8, 16, 32, row length 512}: z ~ 0.05 sqrt(2^18) = 25.6 (sd 1), against
+// 5.6 for 77 lags at 1e-6; a miss needs a 20-sd deviation (probability
+// < 1e-80). The iid control passes (false-alarm rate <= 1e-6).
+TEST(LagCorrelation, DetectsPointZeroFiveAtEachLag) {
+  const size_t n = size_t{1} << 18;
+  const std::vector<int64_t> extra = {512};
+  const std::vector<int64_t> lags = correlation_lags(static_cast<int64_t>(n), extra);
+  for (int64_t k : {1, 2, 4, 8, 16, 32, 512}) {
+    const auto x = ma_at_lag(n, k, 0.0501256289, 100 + static_cast<uint64_t>(k));
+    const TestResult t = lag_correlation_test(x, lags);
+    EXPECT_LT(t.p_value, kAlpha) << "lag " << k << ": " << to_string(t);
+    EXPECT_EQ(t.detail("worst_lag"), static_cast<double>(k));
+    EXPECT_NEAR(t.detail("r"), 0.05, 0.01);
+  }
+  const TestResult ok = lag_correlation_test(ma_at_lag(n, 8, 0.0, 7), lags);
+  EXPECT_GT(ok.p_value, kAlpha) << to_string(ok);
+  EXPECT_TRUE(ok.reliable);
+}
+
+// Calibration (conservative Bonferroni): 2000 iid samples of n = 4096 with
+// its 69 lags (1..64, 128..2048). Rejections at 0.05 are at most
+// Binomial(2000, 0.05) (mean 100): we require <= 140 (false-alarm rate
+// < 1e-6 for any test whose level is <= 0.043). The lags being nearly
+// independent, the level should also be close to Sidak's 1 - (1 - 0.05/69)^69
+// = 0.0488: we require >= 50 (P < 1e-6 at 0.0488): a far more conservative
+// test would waste power.
+TEST(LagCorrelation, CalibratedBonferroni) {
+  const int kReps = 2000;
+  ASSERT_LT(testing::binomial_sf_ge(141, kReps, 0.043), 1e-6);
+  ASSERT_LT(testing::binomial_cdf(49, kReps, 0.0488), 1e-6);
+  const std::vector<int64_t> lags = correlation_lags(4096);
+  ASSERT_EQ(lags.size(), 69u);
+  int rej_n = 0, rej_u = 0;
+  for (int rep = 0; rep < kReps; ++rep) {
+    rej_n += lag_correlation_test(testing::normal_sample(4096, 3000 + rep), lags)
+                 .p_value < 0.05;
+    rej_u += lag_correlation_test(testing::uniform_sample(4096, 9000 + rep), lags)
+                 .p_value < 0.05;
+  }
+  std::printf("[lag calibration] rejections at 0.05 of 2000: normal %d, uniform %d\n",
+              rej_n, rej_u);
+  EXPECT_LE(rej_n, 140);
+  EXPECT_LE(rej_u, 140);
+  EXPECT_GE(rej_n, 50);
+  EXPECT_GE(rej_u, 50);
+}
+
 // Matrix layouts: rows x cols, row-major.
 constexpr int64_t kRows = 256, kCols = 1024;
 

@@ -84,7 +84,7 @@ TEST(Follows, RejectsUniformOnZeroToB) {
       EXPECT_THAT(AsFloats(c.tensor),
                   Follows("random_uniform(minval=-0.05, maxval=0.05)",
                           c.geometry.shape)),
-      "U[0, b) instead of U(-b, b)");
+      "U[0, b) where U(-b, b) was meant");
 }
 
 TEST(Follows, ReportsMisuseInsteadOfThrowing) {

@@ -94,6 +94,53 @@ TEST(VarianceTest, FormulaAndFlags) {
   EXPECT_FALSE(variance_test(m, t).reliable);
 }
 
+// The exact small-sample variance test for a normal target against SciPy's
+// chi2 (computed once: scipy.stats.chi2.cdf(15/9, 15) = 8.736331179430814e-06,
+// 2 chi2.sf(15*9, 15) = 4.443612039542087e-21): 16 values with std 3x too
+// small or too large.
+TEST(VarianceChiSquareTest, ExactLawAgainstSciPy) {
+  Moments m;
+  m.n = 16;
+  m.variance = 1.0 / 9;
+  TestResult r = variance_chi_square_test(m, 1.0);
+  EXPECT_TRUE(r.reliable);
+  EXPECT_EQ(r.dof, 15);
+  EXPECT_NEAR(r.statistic, 15.0 / 9, 1e-14);
+  EXPECT_NEAR(r.p_value / (2 * 8.736331179430814e-06), 1.0, 1e-9);
+  m.variance = 9.0;
+  r = variance_chi_square_test(m, 1.0);
+  EXPECT_NEAR(r.p_value / 4.443612039542087e-21, 1.0, 1e-8);
+  m.variance = 1.0;
+  EXPECT_GT(variance_chi_square_test(m, 1.0).p_value, 0.5);
+  m.n = 1;
+  EXPECT_FALSE(variance_chi_square_test(m, 1.0).reliable);
+}
+
+// Calibration at n = 8 (exact law): 20000 normal samples, rejections at
+// 0.05 ~ Binomial(20000, 0.05), mean 1000; band [846, 1159] has false-alarm
+// rate < 1e-6 (asserted). The exact mean test likewise.
+TEST(VarianceChiSquareTest, CalibratedAtTinyN) {
+  const int kReps = 20000;
+  ASSERT_LT(2 * (binomial_cdf(845, kReps, 0.05) + binomial_sf_ge(1160, kReps, 0.05)),
+            1e-6);
+  std::mt19937_64 g(4242);
+  std::normal_distribution<double> z(3.0, 2.0);
+  int var_rej = 0, mean_rej = 0;
+  std::vector<double> x(8);
+  for (int rep = 0; rep < kReps; ++rep) {
+    for (double& v : x) v = z(g);
+    const Moments m = compute_moments(x);
+    var_rej += variance_chi_square_test(m, 4.0).p_value < 0.05;
+    const TestResult mt = mean_test(m, 3.0, 2.0, 0.0, /*exact_normal=*/true);
+    EXPECT_TRUE(mt.reliable);
+    mean_rej += mt.p_value < 0.05;
+  }
+  EXPECT_GE(var_rej, 846);
+  EXPECT_LE(var_rej, 1159);
+  EXPECT_GE(mean_rej, 846);
+  EXPECT_LE(mean_rej, 1159);
+}
+
 // Calibration by simulation, 2000 samples of n = 10^4 each (fixed seeds), at
 // nominal two-sided alpha = 0.05, for a uniform target (kappa = -1.2) and a
 // Laplace target (kappa = +3):

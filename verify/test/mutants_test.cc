@@ -201,5 +201,66 @@ TEST(MutantBehaviour, RatesAsDescribed) {
   }
 }
 
+// Issue 12's mutants: the lag correlations, the orthogonal impostors and the
+// small biases are what their descriptions say.
+TEST(MutantBehaviour, Issue12MutantsAsDescribed) {
+  const uint64_t seed = Seed(4);
+  for (const int64_t lag : {1, 2, 4, 8, 16, 32, 0}) {
+    const Mutant& mu = find_mutant(lag == 0 ? "row_lag_correlation_0p05"
+                                            : "lag" + std::to_string(lag) + "_correlation_0p05");
+    const MutantCase c = make_mutant_case(mu, kN, seed);
+    const int64_t k = lag == 0 ? c.geometry.shape.back() : lag;
+    const std::vector<double> x = c.tensor.to_double();
+    const Moments m = compute_moments(x);
+    long double s = 0, s1 = 0;
+    for (size_t i = static_cast<size_t>(k); i < x.size(); ++i) {
+      s += (x[i] - m.mean) * (x[i - static_cast<size_t>(k)] - m.mean);
+      s1 += (x[i] - m.mean) * (x[i - 1] - m.mean);
+    }
+    const double n = static_cast<double>(x.size());
+    const double r = static_cast<double>(s) / (m.variance * (n - 1));
+    EXPECT_NEAR(r, 0.05, 6 / std::sqrt(n)) << mu.name;  // SE ~ 1/sqrt(n)
+    if (k > 1) {
+      EXPECT_NEAR(static_cast<double>(s1) / (m.variance * (n - 1)), 0.0, 6 / std::sqrt(n))
+          << mu.name;
+    }
+    // Marginal unchanged: the reference's variance within 6 SE (sqrt(2/n)).
+    const Target t = derive_target(c.scheme, c.geometry);
+    EXPECT_NEAR(m.variance / t.variance, 1.0, 6 * std::sqrt(2 / n)) << mu.name;
+  }
+  for (const char* name : {"orthogonal_signed_permutation", "orthogonal_randomized_hadamard",
+                           "orthogonal_block_diagonal"}) {
+    const MutantCase c = make_mutant_case(find_mutant(name), 1 << 12, seed);
+    const int64_t k = c.geometry.shape[0];
+    ASSERT_EQ(c.geometry.shape[1], k);
+    const std::vector<double> x = c.tensor.to_double();
+    // Q Q^T = I (float32 rounding).
+    double worst = 0;
+    for (int64_t i = 0; i < k; ++i) {
+      for (int64_t j = 0; j < k; ++j) {
+        double d = 0;
+        for (int64_t l = 0; l < k; ++l)
+          d += x[static_cast<size_t>(i * k + l)] * x[static_cast<size_t>(j * k + l)];
+        worst = std::max(worst, std::abs(d - (i == j ? 1.0 : 0.0)));
+      }
+    }
+    EXPECT_LT(worst, 1e-5) << name;
+    const auto zeros = std::count(x.begin(), x.end(), 0.0);
+    if (std::string(name) == "orthogonal_signed_permutation") {
+      EXPECT_EQ(zeros, k * (k - 1)) << name;
+    } else if (std::string(name) == "orthogonal_randomized_hadamard") {
+      for (double v : x) ASSERT_NEAR(std::abs(v), 1 / std::sqrt(static_cast<double>(k)), 1e-7);
+    } else {
+      EXPECT_EQ(zeros, 2 * (k / 2) * (k - k / 2)) << name;
+    }
+  }
+  for (const int kx : {3, 4}) {
+    const Mutant& mu = find_mutant("small_bias_bound_" + std::to_string(kx) + "x_too_wide");
+    const MutantCase c = make_mutant_case(mu, mu.assert_detected_at, seed);
+    EXPECT_EQ(c.tensor.numel(), mu.assert_detected_at);
+    for (double v : c.tensor.to_double()) ASSERT_LE(std::abs(v), 0.125 / kx * (1 + 1e-7));
+  }
+}
+
 }  // namespace
 }  // namespace initcheck::verify

@@ -5,12 +5,20 @@
 //       full settings (power: 50 seeds per mutant at 2^18, min n for 0.99
 //       power with 200 seeds per grid point up to 2^22; calibration: 2000
 //       seeds at 2^16): DIR/power.json, DIR/calibration.json
+//   initcheck_verify_study --tail-calibration --out DIR
+//       the tail calibration (tail_calibration.h: each test's rejection rate
+//       at alpha 1e-3, 1e-4, 1e-5, K up to 10^8 per case; ~5 min on 2
+//       cores): DIR/tail_calibration.json and DIR/tail_calibration.md (the
+//       markdown table rendered from the JSON). The reports keep it in
+//       reports/data/tail_calibration.json.
 //   --quick                  CI-sized settings (power: 5 seeds, no min n;
-//                            calibration: 500 seeds at 2^14)
+//                            calibration: 500 seeds at 2^14; tail: K / 100)
 //   --seed N                 base seed (default: the library's)
 //   --mutant NAME            only these mutants (repeatable)
+//   --case LABEL, --scale X  tail calibration: only these cases; sample
+//                            counts times X
 //   --threads N              0 = all cores (the results do not depend on it)
-// Exit code 0 when the calibration passes and every asserted mutant was
+// Exit code 0 when the calibrations pass and every asserted mutant was
 // detected at every seed, 1 otherwise, 2 on usage errors.
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -20,29 +28,38 @@
 
 #include "initcheck/error.h"
 #include "initcheck/verify/power.h"
+#include "initcheck/verify/tail_calibration.h"
 
 int main(int argc, char** argv) {
   using namespace initcheck::verify;
   CLI::App app("Power and calibration studies of the initcheck battery",
                "initcheck_verify_study");
-  bool power = false, calibration = false, quick = false;
+  bool power = false, calibration = false, tail = false, quick = false;
   std::string out = "verify-studies";
   std::optional<uint64_t> seed;
-  std::vector<std::string> mutants;
+  std::vector<std::string> mutants, tail_cases;
+  double scale = 0;
   int threads = 0;
   app.add_flag("--power", power, "run the power (mutation) study");
   app.add_flag("--calibration", calibration,
                "run the calibration meta-experiment");
+  app.add_flag("--tail-calibration", tail,
+               "measure each test's rejection rate at alpha 1e-3..1e-5");
   app.add_flag("--quick", quick, "CI-sized settings instead of the full ones");
   app.add_option("--out", out, "output directory")
       ->default_val("verify-studies");
   app.add_option("--seed", seed, "base seed");
   app.add_option("--mutant", mutants, "only these mutants (repeatable)");
+  app.add_option("--case", tail_cases,
+                 "tail calibration: only these cases (repeatable)");
+  app.add_option("--scale", scale,
+                 "tail calibration: multiply every case's sample count");
   app.add_option("--threads", threads, "threads (0: all cores)")
       ->default_val(0);
   CLI11_PARSE(app, argc, argv);
-  if (!power && !calibration) {
-    std::cerr << "initcheck_verify_study: give --power and/or --calibration\n";
+  if (!power && !calibration && !tail) {
+    std::cerr << "initcheck_verify_study: give --power, --calibration and/or "
+                 "--tail-calibration\n";
     return 2;
   }
   auto log = [](const std::string& line) {
@@ -96,6 +113,25 @@ int main(int argc, char** argv) {
                    "calibration: %s in %.1f s -> %s/calibration.json\n%s",
                    r.pass ? "pass" : "FAIL", r.elapsed_seconds, out.c_str(),
                    failures(r).c_str());
+      if (!r.pass) rc = 1;
+    }
+    if (tail) {
+      TailCalibrationOptions o;
+      if (quick) o.scale = 0.01;
+      if (scale > 0) o.scale = scale;
+      o.cases = tail_cases;
+      if (seed) o.base_seed = *seed;
+      o.threads = threads;
+      o.progress = log;
+      const TailCalibrationResults r = run_tail_calibration(o);
+      const std::string json = to_json(r);
+      write_text_file(out + "/tail_calibration.json", json);
+      write_text_file(out + "/tail_calibration.md",
+                      tail_calibration_markdown(json));
+      std::fprintf(stderr,
+                   "tail calibration: %s in %.1f s -> %s/tail_calibration.json\n%s",
+                   r.pass ? "pass" : "FAIL", r.elapsed_seconds, out.c_str(),
+                   tail_failures(r).c_str());
       if (!r.pass) rc = 1;
     }
   } catch (const initcheck::Error& e) {

@@ -4,8 +4,8 @@
 // fills (lib/src/fill_simd.cc) reproduce these functions bit for bit; the
 // tests compare the two.
 //
-// Reproducibility contract
-// ------------------------
+// Reproducibility contract (stream version 2)
+// --------------------------------------------
 // Element i of a tensor is a pure function of (seed, stream, i) and of the
 // scheme's kernel parameters: the same (seed, stream, shape, scheme, dtype)
 // gives bit-identical output whatever the thread count, the chunking or the
@@ -14,8 +14,45 @@
 //   * the random words come from Philox4x32-10 keyed by the seed, with the
 //     element's block index and the stream in the counter (no state);
 //   * the transforms below use only IEEE-754 operations that are correctly
-//     rounded (+, -, *, /, sqrt, conversions, bit operations), in a fixed
-//     order, without fused multiply-add and without calls into libm.
+//     rounded (+, -, *, /, sqrt, fused multiply-add, conversions, bit
+//     operations), in a fixed order, and no other calls into libm.
+//
+// Stream versions. Version 1 (initcheck up to the fills work of issue 14)
+// had no fused multiply-add at all. Version 2 fuses, in the normal
+// transforms only, the multiply-adds marked `fmadd` below: p = A + B u and
+// q = C + B v, every Horner step (the polynomials of Giles and of PPND7 and
+// PPND16, and the atanh series of our logs), the log's last two steps, PPND16's
+// r = 0.180625 - qc^2, and the final mean + scale z. Why: the f32 normal is
+// bound by the two 512-bit vector ports of an AVX-512 core (78 uops per 16
+// values, of which Philox is 23), and fusing removes 13 of them; measured
+// +15-30 % f32 and +10-45 % f64 normal fills on the shared development
+// machine (bench/README.md), and each value is rounded fewer times. What changed: 4.2 % of the 2^24 possible f32 normals
+// (plain N(0, 1)) move by 1-4 ulp, about half of the f64 normals by a few
+// ulp; uniforms and everything built on them (kaiming_uniform, ...) keep
+// their version-1 bits. Every target computes exactly these fused
+// operations: SIMD targets with a fused multiply-add instruction (AVX2,
+// AVX-512, AArch64) use it, the others (SSE4, SSSE3, scalar) run this
+// reference, where std::fma is the same correctly rounded operation (a
+// VFMADD where the CPU has FMA, libm's software fma otherwise).
+//
+// Contraction guard. A compiler may fuse a * b + c into one fused
+// multiply-add (gcc's default for C++ is -ffp-contract=fast; clang's default
+// -ffp-contract=on fuses within an expression), which rounds once instead of
+// twice and changes the values. The fused operations of the stream are
+// explicit (fmadd); the others must not be fused, and this header does not
+// rely on the includer's flags for that: every other product that feeds an
+// addition or subtraction goes through internal::rounded(), an empty asm statement that hands the compiler an
+// opaque, already rounded value it cannot fuse (no instruction is emitted;
+// the value stays in its register). Pragmas are not enough: gcc 12 ignores
+// `#pragma STDC FP_CONTRACT`, and `#pragma GCC optimize("fp-contract=off")`
+// holds only while gcc refuses to inline the function into a caller with
+// other flags; clang 14 honours `#pragma clang fp contract(off)` under
+// -ffp-contract=on but not under -ffp-contract=fast, where the backend fuses
+// every fmul/fadd pair. -ffast-math (reassociation, no infinities) and excess
+// precision (FLT_EVAL_METHOD != 0, x87) cannot be undone here: they are
+// compile errors. lib/test/fp_contract/fp_contract_test.cmake compiles a
+// probe with gcc and clang at -ffp-contract=off/on/fast on an FMA target, and
+// without FMA (libm's fma), and compares the bits.
 //
 // Counter layout
 // --------------
@@ -61,7 +98,40 @@
 
 #include "initcheck/philox.h"
 
+#if defined(__FAST_MATH__)
+#error "initcheck/random.h: -ffast-math changes initcheck's values (reassociation, contraction, no infinities); compile this file without it"
+#endif
+#if defined(__FLT_EVAL_METHOD__) && __FLT_EVAL_METHOD__ != 0 && \
+    __FLT_EVAL_METHOD__ != -1
+#error "initcheck/random.h: needs FLT_EVAL_METHOD == 0 (no excess precision; on 32-bit x86 use -msse2 -mfpmath=sse)"
+#endif
+
 namespace initcheck {
+
+namespace internal {
+
+// x, a product already rounded to T, as a value the compiler cannot fuse
+// into a following addition or subtraction (see "Contraction guard" above).
+template <class T>
+inline T rounded(T x) {
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__SSE2__)
+  asm("" : "+x"(x));  // x: in an SSE register, where it already is
+#elif (defined(__GNUC__) || defined(__clang__)) && defined(__aarch64__)
+  asm("" : "+w"(x));  // w: in a SIMD/FP register
+#else
+  volatile T v = x;  // portable fallback: a store and a load
+  x = v;
+#endif
+  return x;
+}
+
+// a * b + c rounded once (IEEE fusedMultiplyAdd; the normal transforms of
+// stream version 2). std::fma is exact by definition: with hardware FMA it
+// is one instruction, without it glibc computes the same value in software.
+inline float fmadd(float a, float b, float c) { return std::fma(a, b, c); }
+inline double fmadd(double a, double b, double c) { return std::fma(a, b, c); }
+
+}  // namespace internal
 
 // The key of one tensor's stream of random words.
 struct RngKey {
@@ -112,7 +182,8 @@ namespace internal {
 //   R(z) = sum_j 2 z^j / (2j + 1)  (the atanh series; 5 terms for float,
 //   10 for double, truncation error < 2^-25 and < 2^-54 relative).
 // log(x) = k ln2_hi + (log(1 + f) + k ln2_lo), ln2_hi with enough trailing
-// zero bits that k ln2_hi is exact.
+// zero bits that k ln2_hi is exact. Fused: R's Horner steps,
+// s (f^2/2 + R) + k ln2_lo, and k ln2_hi + (...).
 inline float log_f32(float x) {
   uint32_t ix = std::bit_cast<uint32_t>(x);
   ix += 0x3f800000u - 0x3f3504f3u;  // 0x3f3504f3 = sqrt(1/2)
@@ -122,16 +193,17 @@ inline float log_f32(float x) {
   const float s = f / (2.0f + f);
   const float z = s * s;
   float r = 2.0f / 11.0f;
-  r = r * z + 2.0f / 9.0f;
-  r = r * z + 2.0f / 7.0f;
-  r = r * z + 2.0f / 5.0f;
-  r = r * z + 2.0f / 3.0f;
-  r = r * z;
-  const float hfsq = 0.5f * f * f;
+  r = fmadd(r, z, 2.0f / 9.0f);
+  r = fmadd(r, z, 2.0f / 7.0f);
+  r = fmadd(r, z, 2.0f / 5.0f);
+  r = fmadd(r, z, 2.0f / 3.0f);
+  r = rounded(r * z);
+  const float hfsq = rounded(0.5f * f * f);
   const float kf = static_cast<float>(k);
   constexpr float kLn2Hi = 0x1.62ep-1f;
   constexpr float kLn2Lo = 0x1.0bfbe8p-15f;
-  return kf * kLn2Hi + (f - (hfsq - (s * (hfsq + r) + kf * kLn2Lo)));
+  const float inner = fmadd(s, hfsq + r, rounded(kf * kLn2Lo));
+  return fmadd(kf, kLn2Hi, f - (hfsq - inner));
 }
 
 inline double log_f64(double x) {
@@ -144,28 +216,30 @@ inline double log_f64(double x) {
   const double s = f / (2.0 + f);
   const double z = s * s;
   double r = 2.0 / 21.0;
-  r = r * z + 2.0 / 19.0;
-  r = r * z + 2.0 / 17.0;
-  r = r * z + 2.0 / 15.0;
-  r = r * z + 2.0 / 13.0;
-  r = r * z + 2.0 / 11.0;
-  r = r * z + 2.0 / 9.0;
-  r = r * z + 2.0 / 7.0;
-  r = r * z + 2.0 / 5.0;
-  r = r * z + 2.0 / 3.0;
-  r = r * z;
-  const double hfsq = 0.5 * f * f;
+  r = fmadd(r, z, 2.0 / 19.0);
+  r = fmadd(r, z, 2.0 / 17.0);
+  r = fmadd(r, z, 2.0 / 15.0);
+  r = fmadd(r, z, 2.0 / 13.0);
+  r = fmadd(r, z, 2.0 / 11.0);
+  r = fmadd(r, z, 2.0 / 9.0);
+  r = fmadd(r, z, 2.0 / 7.0);
+  r = fmadd(r, z, 2.0 / 5.0);
+  r = fmadd(r, z, 2.0 / 3.0);
+  r = rounded(r * z);
+  const double hfsq = rounded(0.5 * f * f);
   const double kd = static_cast<double>(k);
   constexpr double kLn2Hi = 0x1.62e42fefp-1;
   constexpr double kLn2Lo = 0x1.473de6af278edp-34;
-  return kd * kLn2Hi + (f - (hfsq - (s * (hfsq + r) + kd * kLn2Lo)));
+  const double inner = fmadd(s, hfsq + r, rounded(kd * kLn2Lo));
+  return fmadd(kd, kLn2Hi, f - (hfsq - inner));
 }
 
-// Horner evaluation c[0] x^(n-1) + ... + c[n-1], multiply then add (no FMA).
+// Horner evaluation c[0] x^(n-1) + ... + c[n-1], one fused multiply-add per
+// coefficient.
 template <class T, int N>
 inline T horner(T x, const T (&c)[N]) {
   T r = c[0];
-  for (int j = 1; j < N; ++j) r = r * x + c[j];
+  for (int j = 1; j < N; ++j) r = fmadd(r, x, c[j]);
   return r;
 }
 
@@ -230,7 +304,7 @@ struct UniformKernel {
 
 template <class T>
 inline T uniform_value(const UniformKernel<T>& k, T u) {
-  const T x = k.low + k.span * u;
+  const T x = k.low + internal::rounded(k.span * u);
   return x < k.below_high ? x : k.below_high;
 }
 
@@ -251,7 +325,8 @@ struct NormalKernel {
 // The two sides of the normal's uniform: u and v = 1 - u (see header).
 inline void normal_sides(uint32_t w, float& u, float& v) {
   const float small =
-      static_cast<float>(((w & 0x007fffffu) << 1) | 1u) * 0x1p-25f;
+      internal::rounded(static_cast<float>(((w & 0x007fffffu) << 1) | 1u) *
+                        0x1p-25f);
   const float large = 1.0f - small;
   const bool upper = (w >> 31) != 0;
   u = upper ? large : small;
@@ -259,7 +334,9 @@ inline void normal_sides(uint32_t w, float& u, float& v) {
 }
 inline void normal_sides(uint64_t w, double& u, double& v) {
   const double small =
-      static_cast<double>(((w & 0x000fffffffffffffull) << 1) | 1u) * 0x1p-54;
+      internal::rounded(
+          static_cast<double>(((w & 0x000fffffffffffffull) << 1) | 1u) *
+          0x1p-54);
   const double large = 1.0 - small;
   const bool upper = (w >> 63) != 0;
   u = upper ? large : small;
@@ -282,17 +359,17 @@ inline float normal_value(const NormalKernel<float>& k, uint32_t w) {
   using namespace internal;
   float u, v;
   normal_sides(w, u, v);
-  const float p = k.a + k.b * u;
-  const float q = k.c + k.b * v;
+  const float p = fmadd(k.b, u, k.a);
+  const float q = fmadd(k.b, v, k.c);
   const float t = (2.0f * p) * (2.0f * q);  // 4 p q = 1 - (p - q)^2
   const float lw = -log_f32(t);
   float y;
   if (lw < 5.0f) {
     const float x = p - q;
-    y = k.mean + k.scale_central * (x * horner(lw - 2.5f, kGilesCentral));
+    y = fmadd(k.scale_central, x * horner(lw - 2.5f, kGilesCentral), k.mean);
   } else {
     const float z = normal_tail_f32(p < q ? p : q);
-    y = k.mean + k.scale * (p < q ? -z : z);
+    y = fmadd(k.scale, p < q ? -z : z, k.mean);
   }
   y = y < k.lo ? k.lo : y;
   return y > k.hi ? k.hi : y;
@@ -302,13 +379,13 @@ inline double normal_value(const NormalKernel<double>& k, uint64_t w) {
   using namespace internal;
   double u, v;
   normal_sides(w, u, v);
-  const double p = k.a + k.b * u;
-  const double q = k.c + k.b * v;
+  const double p = fmadd(k.b, u, k.a);
+  const double q = fmadd(k.b, v, k.c);
   const double m = p < q ? p : q;
   double z;
   if (m >= 0.075) {
     const double qc = 0.5 * (p - q);
-    const double r = 0.180625 - qc * qc;
+    const double r = fmadd(-qc, qc, 0.180625);
     z = qc * horner(r, kPpnd16A) / horner(r, kPpnd16B);
   } else {
     double r = std::sqrt(-log_f64(m));
@@ -321,7 +398,7 @@ inline double normal_value(const NormalKernel<double>& k, uint64_t w) {
     }
     z = p < q ? -z : z;
   }
-  double y = k.mean + k.scale * z;
+  double y = fmadd(k.scale, z, k.mean);
   y = y < k.lo ? k.lo : y;
   return y > k.hi ? k.hi : y;
 }

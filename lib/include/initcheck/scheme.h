@@ -14,6 +14,14 @@
 // nn.init., keras.initializers., tf.keras.initializers. and
 // jax.nn.initializers. (JAX's kaiming_*/xavier_* are the truncated Keras
 // schemes and map to he_*/glorot_*).
+// TensorFlow.js spellings -- the tf.initializers. prefix, lower camelCase
+// (heNormal, glorotUniform, varianceScaling) and LeCunNormal/LeCunUniform --
+// get TF.js 4.22 semantics where they differ from Keras: heNormal,
+// glorotNormal and leCunNormal truncate at +-2 sd WITHOUT the 0.87962566
+// correction and parse to variance_scaling(..., distribution=
+// truncated_normal_uncorrected); varianceScaling's words fanIn/fanOut/fanAvg,
+// 'normal' (= truncated_normal_uncorrected, its default) and
+// 'truncatedNormal' (= truncated_normal) are translated.
 //
 // A parsed Scheme always holds every parameter (defaults filled in) and has
 // been validated; Scheme::str() prints the canonical form, which parses back

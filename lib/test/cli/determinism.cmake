@@ -90,6 +90,26 @@ foreach(base check check_npy)
   same_across_runs(${WORK}/${base} .json)
 endforeach()
 
+# ---- whole models: a preset over every module kind, .npz, --print-rules ----------
+if(DEFINED MODELS)
+  foreach(t 1 2 3 2b)
+    string(REPLACE "b" "" threads "${t}")
+    run(0 check "${MODELS}/torch/default_modules.safetensors" --preset pytorch
+      --rule "linear_nobias.weight=@Linear" --rule "bilinear.*=@Bilinear"
+      --rule "conv1d.*=@Conv1d" --rule "embedding*.weight=@Embedding"
+      --rule "prelu.weight=@PReLU" --strict --format json --threads ${threads} -q
+      -o preset_t${t}.json)
+    run(0 check "${MODELS}/torch/default_modules_compressed.npz" --preset pytorch
+      --format json --threads ${threads} -q -o npz_t${t}.json)
+    run(0 check "${MODELS}/torch/default_modules.safetensors" --preset pytorch
+      --print-rules --threads ${threads} -o rules_t${t}.toml)
+  endforeach()
+  foreach(base preset npz)
+    same_across_runs(${WORK}/${base} .json)
+  endforeach()
+  same_across_runs(${WORK}/rules .toml)
+endif()
+
 # ---- propagate --format json ----------------------------------------------------
 foreach(t 1 2 3 2b)
   string(REPLACE "b" "" threads "${t}")

@@ -37,10 +37,10 @@ def reset(d):
     os.makedirs(d)
 
 
-def put(d, name, data):
+def put(d, name, data, limit=4096):
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogateescape")
-    assert len(data) <= 4096, name
+    assert len(data) <= limit, name
     with open(os.path.join(d, name), "wb") as f:
         f.write(data)
 
@@ -225,7 +225,124 @@ def text_corpus():
             p.encode("latin-1") + b"\0" + n.encode("latin-1"))
 
 
+def index_corpus():
+    d = os.path.join(LIB_CORPUS, "safetensors_index")
+    reset(d)
+    shutil.copy(os.path.join(ROOT, "verify", "test", "data", "torch", "sharded",
+                             "model.safetensors.index.json"), os.path.join(d, "hf_bert.json"))
+    good = {"metadata": {"total_size": 12}, "weight_map": {
+        "a.weight": "model-00001-of-00002.safetensors",
+        "b.weight": "model-00002-of-00002.safetensors"}}
+    put(d, "good.json", json.dumps(good, indent=2))
+    put(d, "no_metadata.json", json.dumps({"weight_map": {"x": "m.safetensors"}}))
+    put(d, "empty_map.json", json.dumps({"weight_map": {}}))
+    put(d, "no_map.json", json.dumps({"metadata": {}}))
+    put(d, "map_not_object.json", json.dumps({"weight_map": ["a"]}))
+    put(d, "shard_not_string.json", json.dumps({"weight_map": {"a": 1}}))
+    put(d, "shard_with_dir.json", json.dumps({"weight_map": {"a": "../m.safetensors"}}))
+    put(d, "shard_dotdot.json", json.dumps({"weight_map": {"a": ".."}}))
+    put(d, "shard_not_st.json", json.dumps({"weight_map": {"a": "m.bin"}}))
+    put(d, "metadata_list.json", json.dumps({"metadata": [], "weight_map": {"a": "m.safetensors"}}))
+    put(d, "duplicate.json", b'{"weight_map": {"a": "m.safetensors", "a": "n.safetensors"}}')
+    put(d, "nul.json", b'{"weight_map": {"a\0": "m.safetensors"}}\0')
+    put(d, "deep.json", b'{"metadata":' + b"[" * 80 + b"]" * 80 + b', "weight_map": {"a": "m.safetensors"}}')
+    put(d, "not_json.json", b"{weight_map")
+    put(d, "array.json", b"[]")
+    put(d, "empty", b"")
+
+
+def npz_corpus():
+    import zipfile
+    d = os.path.join(LIB_CORPUS, "npz")
+    reset(d)
+
+    def npz(arrays, compressed=False):
+        b = io.BytesIO()
+        (np.savez_compressed if compressed else np.savez)(b, **arrays)
+        return b.getvalue()
+
+    w = np.arange(12, dtype="<f4").reshape(3, 4)
+    put(d, "stored.npz", npz({"w": w, "b": np.zeros(3, "<f2")}))
+    put(d, "deflated.npz", npz({"w": w, "steps": np.array(0, "<i8"),
+                                "mask": np.array([True, False])}, compressed=True))
+    put(d, "fortran.npz", npz({"f": np.asfortranarray(w.astype("<f8"))}))
+    put(d, "ints.npz", npz({"i1": np.arange(3, dtype="<i1"), "u2": np.arange(3, dtype="<u2"),
+                            "i4": np.arange(3, dtype="<i4"), "u8": np.arange(3, dtype="<u8")}))
+    put(d, "empty_archive.npz", npz({}))
+    put(d, "big_shape.npz", npz({"big": np.zeros((100, 100), "<f4")}, compressed=True))
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w") as z:
+        z.writestr("x.txt", "no")
+    put(d, "not_npy_member.npz", b.getvalue())
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w") as z:
+        z.writestr("w.npy", npy_bytes(w)[:-8])
+    put(d, "truncated_member.npz", b.getvalue())
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w") as z:
+        z.writestr("w.npy", npy_bytes(w) + b"\0" * 8)
+    put(d, "trailing_member.npz", b.getvalue())
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w") as z:
+        z.writestr("o.npy", npy_bytes(np.array(["a"], dtype=object), allow_pickle=True))
+    put(d, "object_member.npz", b.getvalue())
+    good = npz({"w": w})
+    put(d, "truncated_archive.npz", good[: len(good) // 2])
+    put(d, "not_zip", b"PK\x03\x04 not really")
+    put(d, "empty", b"")
+
+
+def rules_corpus():
+    d = os.path.join(ROOT, "verify", "test", "fuzz", "corpus", "rules")
+    reset(d)
+    for name in ("pytorch", "hf", "keras", "flax"):
+        text = open(os.path.join(ROOT, "verify", "presets", name + ".toml")).read()
+        # The presets are the realistic rule files (up to 16 KiB: the rules
+        # target's -max_len).
+        put(d, name + ".toml", text.replace("{init_range}", "0.02"), limit=16384)
+    put(d, "fans_from.toml", '[[rule]]\nglob = "*.bias"\nscheme = "kaiming_uniform(a=sqrt(5))"\n'
+        'fans_from = "{prefix}.weight"\n')
+    put(d, "choose.toml", '[[rule]]\nglob = "emb.*"\nchoose = "Embedding"\n\n'
+        '[[rule]]\nglob = "*"\nwhen = "rank == 2"\n[[rule.candidate]]\nmodule = "Linear"\n'
+        'scheme = "kaiming_uniform"\n[[rule.candidate]]\nmodule = "Embedding"\n'
+        'scheme = "normal"\npadding_idx = "auto"\n')
+    put(d, "skip.toml", '[[rule]]\nglob = ["mask", "*.num_batches_tracked"]\nskip = true\n'
+        'reason = "a buffer"\n')
+    put(d, "fans.toml", "[[rule]]\nglob = \"lstm.*\"\nscheme = \"kaiming_uniform(a=sqrt(5))\"\n"
+        "fan_in = 'shape(\"{prefix}.weight_hh_l0\")[1]'\n\n[[rule]]\nglob = \"*\"\n"
+        "scheme = \"xavier_uniform\"\nfan_in = 3\nfan_out = 'numel / 4'\n")
+    put(d, "segments.toml", '[[rule]]\nglob = "*bias"\nsegments = [{scheme = "zeros", length = '
+        '"shape[0] / 4"}, {scheme = "ones", length = "shape[0] / 4"}, {scheme = "zeros", '
+        'length = "shape[0] / 2"}]\n')
+    put(d, "padding.toml", '[[rule]]\nglob = "emb.weight"\nscheme = "normal"\npadding_idx = 3\n')
+    put(d, "bad_key.toml", '[[rule]]\nglob = "*"\nshceme = "zeros"\n')
+    put(d, "bad_when.toml", "[[rule]]\nglob = \"*\"\nwhen = 'exists(\"{prefix}.x\") &&'\n"
+        "scheme = \"zeros\"\n")
+    put(d, "not_toml.toml", "[[rule]\n")
+    put(d, "top_level.toml", 'preset = "pytorch"\n')
+    put(d, "empty", "")
+
+
+def expr_corpus():
+    d = os.path.join(ROOT, "verify", "test", "fuzz", "corpus", "expr")
+    reset(d)
+    exprs = ["rank == 2", "shape[0] / 4", "shape[-1]", "numel", "shape", "exists(\"{prefix}.bias\")",
+             "exists('{prefix}.bias') && numel('{prefix}.bias') == shape[0]",
+             "shape(\"{prefix}.weight_hh_l0\")[1]", "!(rank >= 4) || false",
+             "not rank == 1 and true or false", "shape == shape('{name}')",
+             "9223372036854775807 + 1", "-9223372036854775807 - 2", "130 / 4", "5 % 0",
+             "shape[5]", "shape('{parent}.x')[0]", "((((1))))", "1 +", "rank = 2", "{prefix}",
+             "a{{b}}c", "{unknown}", "exists(\"{prefix\")", ""]
+    for i, e in enumerate(exprs):
+        put(d, "expr_%02d" % i, e.encode() + (b"\0linear.bias" if i % 3 == 0 else b""))
+
+
+CORPORA = {"npy": npy_corpus, "safetensors": st_corpus, "text": text_corpus,
+           "safetensors_index": index_corpus, "npz": npz_corpus, "rules": rules_corpus,
+           "expr": expr_corpus}
+
 if __name__ == "__main__":
-    npy_corpus()
-    st_corpus()
-    text_corpus()
+    import sys
+    # With names, only those corpora (e.g. make_corpus.py npz rules).
+    for name in sys.argv[1:] or list(CORPORA):
+        CORPORA[name]()

@@ -24,7 +24,9 @@ build=$(cd "$build" && pwd)
 # command-line argument someone could plausibly type or generate.
 max_len() {
   case $1 in
-    npy | safetensors) echo 16384 ;;
+    npy | safetensors | npz | rules) echo 16384 ;;
+    safetensors_index) echo 8192 ;;
+    expr) echo 512 ;;
     glob) echo 1024 ;;
     scheme) echo 512 ;;
     shape) echo 256 ;;
@@ -33,7 +35,7 @@ max_len() {
 }
 src_dir() {
   case $1 in
-    glob) echo "$root/verify/test/fuzz" ;;
+    glob | rules | expr) echo "$root/verify/test/fuzz" ;;
     *) echo "$root/lib/test/fuzz" ;;
   esac
 }

@@ -36,6 +36,7 @@ ordered_json BandJson(const Band& b) {
   j["median"] = Num(b.median);
   j["agree"] = Opt(b.agree);
   j["decisive"] = b.agree ? ordered_json(b.decisive) : ordered_json(nullptr);
+  j["verdict"] = std::string(verdict_name(b.verdict));
   j["test"] = b.agree ? (b.log_test ? "log" : "mean") : "none";
   j["networks"] = {{"ok", b.ok}, {"vanished", b.vanished}, {"exploded", b.exploded},
                    {"missing", b.missing}};
@@ -60,9 +61,15 @@ std::string Pct(double x) {
   return fmt::format("{:.1f}%", 100.0 * x);
 }
 
+// One comparison: yes = agrees, NO = disagrees, ? = not decidable (inside a
+// region too wide to resolve a factor 1.5), - = no test possible; ~ marks the
+// log-domain test.
 std::string Agree(const Band& b) {
   if (!b.agree) return "-";
-  return std::string(*b.agree ? (b.decisive ? "yes" : "yes?") : "NO") + (b.log_test ? "~" : "");
+  std::string s = b.verdict == Verdict::kAgrees      ? "yes"
+                  : b.verdict == Verdict::kDisagrees ? "NO"
+                                                     : "?";
+  return s + (b.log_test ? "~" : "");
 }
 
 std::string Layer(const std::optional<int>& l) { return l ? std::to_string(*l) : "never"; }
@@ -85,20 +92,22 @@ std::string PhaseLine(const PropagationReport& r) {
 
 std::string AgreementLine(const PropagationReport& r) {
   const Phenomena& p = r.phenomena;
-  if (!p.agree) {
-    if (!r.theory_available) return "no theory to compare with";
-    if (r.config.seeds < 2) return "undecided (needs --seeds >= 2)";
-    return "undecided (networks exploded or missing)";
+  std::string s = std::string(verdict_name(p.verdict)) + ": ";
+  if (!r.theory_available) return s + "no theory to compare with";
+  if (r.config.seeds < 2) return s + "needs --seeds >= 2";
+  s += fmt::format(
+      "of {} comparisons (layer x direction), {} agree, {} disagree, {} not decidable "
+      "(k = {:.3g} standard errors{}; a comparison decides when it can resolve a factor {})",
+      p.comparisons, p.comparisons_agreeing, p.comparisons_disagreeing,
+      p.comparisons_undecided, r.k,
+      r.config.activation.positively_homogeneous() && r.config.bias_std == 0
+          ? ""
+          : " + finite-width allowance",
+      G(kResolveFactor));
+  if (p.verdict == Verdict::kNotDecidable && p.comparisons_undecided > 0) {
+    s += "; more --seeds would decide more layers";
   }
-  return fmt::format(
-      "{} of {} layer figures within k = {:.3g} standard errors (+ finite-width allowance) "
-      "of theory{}{}",
-      p.layers_checked - p.layers_disagreeing, p.layers_checked, r.k,
-      p.layers_disagreeing ? fmt::format("; {} disagree", p.layers_disagreeing) : "",
-      p.layers_inconclusive
-          ? fmt::format("; {} of the agreements cannot resolve a factor 2 (more --seeds)",
-                        p.layers_inconclusive)
-          : "");
+  return s;
 }
 
 std::vector<std::string> PhenomenaLines(const PropagationReport& r) {
@@ -117,12 +126,17 @@ std::vector<std::string> PhenomenaLines(const PropagationReport& r) {
       G(p.backward_ratio), G(p.backward_ratio_theory), Layer(p.backward_vanish_layer),
       Layer(p.backward_vanish_layer_theory), Layer(p.backward_explode_layer),
       Layer(p.backward_explode_layer_theory)));
-  out.push_back(fmt::format(
-      "symmetry: at least {} of {} hidden units distinct in every layer ({}); at least {} "
-      "distinct gradient rows{}",
-      p.min_distinct_units, r.config.width, p.symmetry_broken ? "broken" : "NOT broken",
-      p.min_distinct_gradients,
-      p.weight_gradients_zero ? "; every weight gradient below the output is exactly 0" : ""));
+  if (p.symmetry_broken) {
+    out.push_back(fmt::format("symmetry broken: yes (all {} hidden units of every layer differ)",
+                              r.config.width));
+  } else {
+    out.push_back(fmt::format(
+        "symmetry broken: no (some layer has only {} distinct of {} hidden units; identical "
+        "units get identical gradients and stay identical){}",
+        p.min_distinct_units, r.config.width,
+        p.weight_gradients_zero ? "; every weight gradient below the output is exactly 0"
+                                : ""));
+  }
   if (!std::isnan(p.max_saturated)) {
     out.push_back(fmt::format("saturated units (|phi'| < 1e-3): up to {} of a layer (theory {})",
                               Pct(p.max_saturated), Pct(p.max_saturated_theory)));
@@ -233,6 +247,12 @@ nlohmann::ordered_json to_json(const PropagationReport& r) {
   ph["layers_inconclusive"] = p.layers_inconclusive;
   j["phenomena"] = std::move(ph);
   j["agree"] = Opt(p.agree);
+  j["verdict"] = {{"pair", std::string(verdict_name(p.verdict))},
+                  {"comparisons", p.comparisons},
+                  {"agree", p.comparisons_agreeing},
+                  {"disagree", p.comparisons_disagreeing},
+                  {"not_decidable", p.comparisons_undecided},
+                  {"resolve_factor", kResolveFactor}};
   return j;
 }
 
@@ -267,8 +287,9 @@ std::string format_text(const PropagationReport& r) {
     };
     s += fmt::format("{:>5} | {} | {}\n", L.layer, cols(L.forward), cols(L.backward));
   }
-  s += "\n  ok: yes/NO = seed-mean within k SE of theory, yes? = within but the test cannot "
-       "resolve a factor 2, ~ = log-domain test, - = not decidable\n\nphenomena\n";
+  s += "\n  ok: yes = agrees, NO = disagrees (seed-mean outside k SE of theory), ? = not "
+       "decidable (cannot resolve a factor 1.5), - = no test possible, ~ = log-domain "
+       "test\n\nphenomena\n";
   for (const std::string& line : PhenomenaLines(r)) s += "  " + line + "\n";
   return s;
 }
@@ -300,8 +321,9 @@ std::string format_markdown(const PropagationReport& r) {
     };
     s += fmt::format("| {} | {} | {} |\n", L.layer, cols(L.forward), cols(L.backward));
   }
-  s += "\nok: yes/NO = seed-mean within k SE of theory, yes? = within but the test cannot "
-       "resolve a factor 2, ~ = log-domain test, - = not decidable.\n\n";
+  s += "\nok: yes = agrees, NO = disagrees (seed-mean outside k SE of theory), ? = not "
+       "decidable (cannot resolve a factor 1.5), - = no test possible, ~ = log-domain "
+       "test.\n\n";
   s += "Phenomena:\n\n";
   for (const std::string& line : PhenomenaLines(r)) s += "- " + line + "\n";
   return s;

@@ -285,8 +285,14 @@ FixedPoint fixed_point(const Activation& phi, double sw2, double sb2, double q_s
   }
   if (unbounded) {
     fp.q_star = kInf;
-    fp.phase = Phase::kUnbounded;
     fp.chi1 = m.Chi(kHuge);
+    // Homogeneous phi without bias: q^{l+1} = chi_1 q^l, so chi_1 within the
+    // tolerance of 1 is the same (near-)marginal case as relu + He
+    // (leaky_relu(0.01) + He: chi_1 = 1.0001).
+    fp.phase = phi.positively_homogeneous() && sb2 == 0 &&
+                       std::fabs(fp.chi1 - 1.0) <= kCriticalTolerance
+                   ? Phase::kCritical
+                   : Phase::kUnbounded;
     fp.slope = kNaN;
     fp.xi_q = kNaN;
     fp.xi_c = kNaN;
@@ -338,6 +344,9 @@ FixedPoint fixed_point(const Activation& phi, double sw2, double sb2, double q_s
       fp.xi_c = slope_c >= 1.0 ? kInf : -1.0 / std::log(slope_c);
     }
   }
+  // The label: critical within the tolerance (the depth scales above keep
+  // the exact chi_1).
+  if (std::fabs(fp.chi1 - 1.0) <= kCriticalTolerance) fp.phase = Phase::kCritical;
   return fp;
 }
 

@@ -74,6 +74,21 @@ double quantile_sorted(const std::vector<double>& sorted, double p) {
   return a + (h - static_cast<double>(lo)) * (b - a);
 }
 
+std::string_view verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::kAgrees: return "agrees";
+    case Verdict::kDisagrees: return "disagrees";
+    case Verdict::kNotDecidable: break;
+  }
+  return "not decidable";
+}
+
+Verdict pair_verdict(int comparisons, int agreeing, int disagreeing) {
+  if (disagreeing > 0) return Verdict::kDisagrees;
+  if (comparisons > 0 && 2 * agreeing > comparisons) return Verdict::kAgrees;
+  return Verdict::kNotDecidable;
+}
+
 double agreement_multiplier(int seeds, double false_alarm) {
   if (seeds < 2) return kNaN;
   const boost::math::students_t dist(static_cast<double>(seeds - 1));
@@ -137,6 +152,7 @@ Band summarize_band(const std::vector<double>& values, const std::vector<LayerSt
                           [](double x) { return x < kVanishLimit; });
     b.decisive = true;
     b.z = 0;
+    b.verdict = *b.agree ? Verdict::kAgrees : Verdict::kDisagrees;
     return b;
   }
   if (use_log && positive) {
@@ -148,14 +164,19 @@ Band summarize_band(const std::vector<double>& values, const std::vector<LayerSt
     b.z = se > 0 ? diff / se : (diff == 0 ? 0.0 : kInf);
     const double half = k * se + std::log1p(allowance);
     b.agree = std::fabs(diff) <= half + 1e-12;
-    b.decisive = half <= std::log(2.0);
+    b.decisive = half <= std::log(kResolveFactor);
+    b.verdict = !*b.agree ? Verdict::kDisagrees
+                          : (b.decisive ? Verdict::kAgrees : Verdict::kNotDecidable);
     return b;
   }
   const double diff = b.mean - theory;
   b.z = b.se > 0 ? diff / b.se : (std::fabs(diff) <= slack ? 0.0 : kInf);
   const double half = k * b.se + allowance * theory;
   b.agree = std::fabs(diff) <= half + slack;
-  b.decisive = half <= 0.5 * theory;
+  // theory x f and theory / f both rejected: half < theory min(f - 1, 1 - 1/f).
+  b.decisive = half <= (1.0 - 1.0 / kResolveFactor) * theory;
+  b.verdict = !*b.agree ? Verdict::kDisagrees
+                        : (b.decisive ? Verdict::kAgrees : Verdict::kNotDecidable);
   return b;
 }
 
@@ -245,6 +266,7 @@ PropagationReport propagate(const PropagationConfig& cfg) {
     R.weight_grad = seed_mean(&SeedLayer::weight_grad);
     R.saturated = seed_mean(&SeedLayer::saturated);
     R.dead = seed_mean(&SeedLayer::dead);
+    R.inactive = seed_mean(&SeedLayer::inactive);
     R.post_mean_theory = T ? T->post_mean : kNaN;
     R.post_second_theory = T ? T->post_second : kNaN;
     R.weight_grad_theory = T ? T->weight_grad : kNaN;
@@ -355,6 +377,17 @@ PropagationReport propagate(const PropagationConfig& cfg) {
     }
   }
   if (ph.layers_checked > 0) ph.agree = ph.layers_disagreeing == 0;
+  for (const auto& R : r.layers) {
+    for (const Band* b : {&R.forward, &R.backward}) {
+      ++ph.comparisons;
+      switch (b->verdict) {
+        case Verdict::kAgrees: ++ph.comparisons_agreeing; break;
+        case Verdict::kDisagrees: ++ph.comparisons_disagreeing; break;
+        case Verdict::kNotDecidable: ++ph.comparisons_undecided; break;
+      }
+    }
+  }
+  ph.verdict = pair_verdict(ph.comparisons, ph.comparisons_agreeing, ph.comparisons_disagreeing);
   return r;
 }
 

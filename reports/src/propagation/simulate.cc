@@ -2,16 +2,18 @@
 #include "initcheck/propagation/simulate.h"
 
 #include <Eigen/Core>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
+#include <tbb/task_arena.h>
+
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
-#include <exception>
 #include <limits>
 #include <mutex>
 #include <numeric>
 #include <string>
-#include <thread>
 
 #include "initcheck/error.h"
 #include "initcheck/fill.h"
@@ -89,6 +91,7 @@ class Runner {
     out.layers.assign(static_cast<size_t>(L), SeedLayer{});
     const Activation& phi = c_.activation;
     const bool relu = phi.kind() == ActivationKind::kRelu;
+    const bool rectifier = relu || phi.kind() == ActivationKind::kLeakyRelu;
     const bool saturating = phi.saturating();
 
     const Tensor x = fill(normal1_, Shape2(B, n), DType::kF64, {seed, kInputStream, 1});
@@ -128,7 +131,7 @@ class Runner {
           E.forward = E.forward_single = std::numeric_limits<double>::infinity();
           E.backward = E.backward_single = kNaN;
           E.unit_mean = E.post_mean = E.post_second = E.weight_grad = kNaN;
-          E.saturated = E.dead = kNaN;
+          E.saturated = E.dead = E.inactive = kNaN;
           E.distinct_units = E.distinct_gradients = -1;
           E.forward_status = LayerStatus::kExploded;
           E.backward_status = LayerStatus::kMissing;
@@ -160,6 +163,13 @@ class Runner {
         const double* p = d.data();
         for (int64_t i = 0; i < n * B; ++i) cnt += std::fabs(p[i]) < kSaturationThreshold;
         S.saturated = static_cast<double>(cnt) / static_cast<double>(n * B);
+      }
+      S.inactive = kNaN;
+      if (rectifier) {
+        int64_t cnt = 0;
+        const double* p = z.data();
+        for (int64_t i = 0; i < n * B; ++i) cnt += p[i] <= 0.0;
+        S.inactive = static_cast<double>(cnt) / static_cast<double>(n * B);
       }
       S.dead = kNaN;
       if (relu) {
@@ -322,28 +332,22 @@ SimulationResult simulate(const SimulationConfig& c) {
     done += units;
     c.progress(done, work);
   };
-  std::atomic<int> next{0};
-  std::exception_ptr error;
-  auto worker = [&] {
-    Runner runner(c, store, tick);
-    while (true) {
-      const int k = next.fetch_add(1);
-      if (k >= c.seeds) return;
-      try {
-        runner.Run(k, result.runs[static_cast<size_t>(k)]);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mu);
-        if (!error) error = std::current_exception();
-        next.store(c.seeds);
-        return;
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
-  if (error) std::rethrow_exception(error);
+  // One task per network (grain 1, simple_partitioner: the split of seeds into
+  // tasks is fixed), each writing only its own slot of result.runs; nothing is
+  // reduced across networks here, so the result is the same for any thread
+  // count. The arena caps the threads at --threads.
+  tbb::task_arena arena(threads);
+  arena.execute([&] {
+    tbb::parallel_for(
+        tbb::blocked_range<int>(0, c.seeds, 1),
+        [&](const tbb::blocked_range<int>& range) {
+          Runner runner(c, store, tick);
+          for (int k = range.begin(); k < range.end(); ++k) {
+            runner.Run(k, result.runs[static_cast<size_t>(k)]);
+          }
+        },
+        tbb::simple_partitioner());
+  });
   result.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return result;

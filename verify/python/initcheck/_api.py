@@ -7,6 +7,7 @@ arrays in place and presents the engine's results as Python objects.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping, Optional, Sequence, Tuple, Union
@@ -47,9 +48,12 @@ def _torch_array(t: Any, what: str) -> Tuple[np.ndarray, str]:
         return t.view(torch.int16).numpy(), "bf16"
     if t.dtype in (torch.float32, torch.float64, torch.float16):
         return t.numpy(), ""
+    if not t.is_floating_point() and not t.is_complex():
+        return t.numpy(), ""  # integer/bool: checked exactly, as a file's
     raise ValueError(
         f"{what}: dtype {t.dtype} is not supported; initcheck reads float tensors: float32, "
-        "float64, float16 and bfloat16; convert with x.float()")
+        "float64, float16 and bfloat16 (integer and bool tensors against zeros, ones or "
+        "constant); convert with x.float()")
 
 
 def _as_array(x: Any, what: str, dtype: Optional[str]) -> Tuple[np.ndarray, str]:
@@ -225,10 +229,12 @@ def _g(x: Optional[float]) -> str:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A tensor that was not checked, and why."""
+    """A tensor that was not checked, and why: ``status`` is the engine's
+    ``"skipped"``, ``"unmatched"``, ``"ambiguous"`` or ``"uncheckable"``."""
 
     tensor: str
     reason: str
+    status: str = "skipped"
 
 
 class Report:
@@ -247,8 +253,11 @@ class Report:
         failures: the results that failed.
         skipped: list of :class:`Skipped`.
         warnings: e.g. a rule that matches no tensor.
-        issues: what failed the report besides the tensors (strict mode).
-        verdict, passed, alpha, file.
+        issues: what failed the report besides the tensors (strict mode:
+            the engine's strict issues -- unmatched, ambiguous and
+            uncheckable tensors, rules matching nothing -- and, for
+            check_module, tensors without an expectation).
+        verdict, passed, alpha, file, strict.
     """
 
     def __init__(self, run: "_core.Run", issues: Sequence[str] = (),
@@ -257,10 +266,12 @@ class Report:
         self.file: str = run.file
         self.alpha: float = run.alpha
         self.results = [Result(run, i) for i in range(run.size)]
-        self.skipped = [Skipped(t, r) for t, r in run.skipped]
+        self.skipped = [Skipped(t, r, st) for t, r, st in run.skipped]
         self.warnings: list = list(run.warnings)
-        self.issues: list = list(issues)
-        self.passed: bool = bool(run.passed) and not self.issues
+        self.strict: bool = bool(run.strict)
+        self._extra = list(issues)  # besides the engine's (check_module)
+        self.issues: list = self._extra + list(run.strict_issues if run.strict else [])
+        self.passed: bool = bool(run.passed) and not self._extra
         self.verdict: str = "pass" if self.passed else "fail"
         self._title = title or self.file
 
@@ -285,11 +296,12 @@ class Report:
 
     def to_json(self) -> str:
         """``initcheck check --format json`` (the contract in format.h)."""
+        if not self._extra:
+            return self._run.format("json")
         doc = json.loads(self._run.format("json"))
-        if self.issues:
-            doc["verdict"] = "fail"
-            doc["issues"] = self.issues
-        return json.dumps(doc, indent=2) + "\n" if self.issues else self._run.format("json")
+        doc["verdict"] = "fail"
+        doc["issues"] = self._extra
+        return json.dumps(doc, indent=2) + "\n"
 
     def to_dict(self) -> dict:
         return json.loads(self.to_json())
@@ -301,7 +313,7 @@ class Report:
     def text(self) -> str:
         """The full text ``initcheck check`` prints (every tensor's table)."""
         out = self._run.format("text")
-        for issue in self.issues:
+        for issue in self._extra:
             out += f"FAIL (strict): {issue}\n"
         return out
 
@@ -325,7 +337,7 @@ class Report:
         for r in failed:
             lines.append(f"  FAIL {r.name}: {r.diagnosis} [expected {r.scheme}]")
         for s in self.skipped[:10]:
-            lines.append(f"  not checked {s.tensor}: {s.reason}")
+            lines.append(f"  not checked ({s.status}) {s.tensor}: {s.reason}")
         if len(self.skipped) > 10:
             lines.append(f"  ... and {len(self.skipped) - 10} more not checked "
                          "(report.skipped lists them)")
@@ -340,7 +352,7 @@ class Report:
 
     def _repr_markdown_(self) -> str:
         out = self._run.format("markdown")
-        for issue in self.issues:
+        for issue in self._extra:
             out += f"- **strict**: {issue}\n"
         return out
 
@@ -363,7 +375,9 @@ def check(x: Any, scheme: str, *, layout: str = "torch", fan_in: Optional[int] =
 
     Args:
         x: the weights: a NumPy array, a CPU torch tensor (float32, float64,
-            float16 or bfloat16 -- bf16 is read as such, no conversion), or any
+            float16 or bfloat16 -- bf16 is read as such, no conversion; integer
+            and bool arrays are checked exactly against zeros, ones or
+            constant, as the tool checks a file's int64 tensors), or any
             object with the buffer protocol or ``__array_interface__``. Read
             in place, never copied: a non-contiguous array is refused with a
             ValueError (pass ``np.ascontiguousarray(x)`` or
@@ -461,58 +475,74 @@ def fill(scheme: str, shape: ShapeLike, *, layout: str = "torch", dtype: str = "
                       dtype, seed, stream, threads)
 
 
-RulesLike = Union[Mapping[str, str], Sequence[str]]
+RulesLike = Union[Mapping[str, Optional[str]], Sequence[str], str, "os.PathLike[str]"]
 
 
-def _rule_tuples(rules: RulesLike) -> list:
-    """Rules as the binding takes them, origins naming the Python argument."""
-    out = []
+def _file_rules(rules: Optional[RulesLike]) -> Tuple[list, list]:
+    """(rules for the binding, rule files): 'GLOB=SCHEME' strings are parsed
+    by the engine (origin ``rules[i]``); a dict {glob: scheme or None} gives
+    the rules directly; a str or path is a TOML rule file."""
+    if rules is None:
+        return [], []
+    if isinstance(rules, (str, os.PathLike)):
+        return [], [os.fspath(rules)]
     if isinstance(rules, Mapping):
-        for glob, scheme in rules.items():
-            out.append((str(glob), None if scheme is None else str(scheme),
-                        f"rules[{glob!r}]", "skipped (rules[...] = None)", None, None, None))
-    elif isinstance(rules, (list, tuple)):
+        return [(str(glob), None if scheme is None else str(scheme), f"rules[{glob!r}]",
+                 "skipped (rules[...] = None)", True, None, "")
+                for glob, scheme in rules.items()], []
+    if isinstance(rules, (list, tuple)):
         for i, text in enumerate(rules):
-            glob, scheme = _core.parse_rule(str(text), f"rules[{i}]")
-            out.append((glob, scheme, f"rules[{i}]", "", None, None, None))
-    else:
-        raise TypeError("rules must be a dict {glob: scheme} or a list of 'GLOB=SCHEME' "
-                        f"strings, got {type(rules).__name__}")
-    return out
+            if not isinstance(text, str):
+                raise TypeError(f"rules[{i}] must be a 'GLOB=SCHEME' string, got "
+                                f"{type(text).__name__}")
+        return list(rules), []
+    raise TypeError("rules must be a list of 'GLOB=SCHEME' strings, a dict {glob: scheme} or "
+                    f"the path of a TOML rule file, got {type(rules).__name__}")
 
 
-def check_file(path: str, scheme: Optional[str] = None, *, tensor: Optional[str] = None,
-               rules: Optional[RulesLike] = None, layout: str = "torch",
+def check_file(path: Union[str, "os.PathLike[str]"], scheme: Optional[str] = None, *,
+               tensor: Optional[str] = None, rules: Optional[RulesLike] = None,
+               preset: Optional[str] = None, strict: bool = False,
+               init_range: Optional[float] = None, layout: str = "torch",
                fan_in: Optional[int] = None, fan_out: Optional[int] = None,
                alpha: Optional[float] = None, fans: str = "framework", groups: int = 1,
                transposed: bool = False, independence: bool = True, threads: int = 0,
                max_elements: int = 1 << 32) -> Report:
-    """Check a ``.npy`` or ``.safetensors`` file: ``initcheck check`` from Python.
+    """Check a checkpoint: ``initcheck check`` from Python.
 
-    Give ``scheme`` (with ``tensor=NAME`` for a checkpoint of several
-    tensors), or ``rules`` mapping name globs to schemes, tried in order (the
-    first that matches a tensor wins; ``None`` as a scheme skips). Tensors no
-    rule matches are listed in ``report.skipped``; Holm controls the
-    false-alarm rate over all tests of all tensors.
+    Reads ``.npy``, ``.safetensors``, a sharded Hugging Face index
+    (``*.index.json``) or ``.npz``. Give ``scheme`` (with ``tensor=NAME``
+    for a checkpoint of several tensors), or rules: ``rules`` (a list of
+    ``'GLOB=SCHEME'`` strings as ``--rule``, a dict ``{glob: scheme}`` with
+    ``None`` to skip, or the path of a TOML rule file as ``--rules``) and/or
+    ``preset`` (``"pytorch"``, ``"hf"`` with ``init_range``, ``"keras"``,
+    ``"flax"``), tried in that order: the first rule that matches a tensor
+    decides it. ``strict=True`` fails the report on unmatched, ambiguous or
+    uncheckable tensors and on rules matching nothing (``--strict``); without
+    it they are listed in ``report.skipped``. Holm controls the false-alarm
+    rate over all tests of all tensors.
 
     Example:
         >>> import initcheck
-        >>> report = initcheck.check_file("model.safetensors", rules={  # doctest: +SKIP
-        ...     "*.bias": "zeros", "*.weight": "kaiming_uniform(a=sqrt(5))"})
+        >>> report = initcheck.check_file("model.safetensors", preset="pytorch",  # doctest: +SKIP
+        ...                               rules=["head.weight=trunc_normal(std=0.02)"])
         >>> assert report, report.summary()  # doctest: +SKIP
     """
-    if (scheme is None) == (rules is None):
-        raise ValueError("give either scheme (with tensor= for a checkpoint) or rules, "
+    has_rules = rules is not None or preset is not None
+    if (scheme is None) == (not has_rules):
+        raise ValueError("give either scheme (with tensor= for a checkpoint) or rules/preset, "
                          "not both" if scheme is not None else
                          "missing scheme; e.g. initcheck.check_file(path, "
-                         "'kaiming_uniform(a=sqrt(5))'), or rules={'GLOB': SCHEME} for a "
-                         "checkpoint")
-    if tensor is not None and rules is not None:
-        raise ValueError("give either scheme (with tensor= for a checkpoint) or rules, not both")
+                         "'kaiming_uniform(a=sqrt(5))'), or rules=['GLOB=SCHEME'] / "
+                         "preset='pytorch' for a checkpoint")
+    if tensor is not None and has_rules:
+        raise ValueError("give either scheme (with tensor= for a checkpoint) or rules/preset, "
+                         "not both")
     geometry = _geometry(layout, fan_in, fan_out, fans, groups, transposed)
-    tuples = _rule_tuples(rules) if rules is not None else []
-    run = _core.check_file(str(path), scheme, tensor or "", tuples, alpha, geometry,
-                           independence, threads, max_elements)
+    items, files = _file_rules(rules)
+    run = _core.check_file(os.fspath(path), scheme, tensor or "", items, files, preset or "",
+                           init_range, strict, alpha, geometry, independence, threads,
+                           max_elements)
     return Report(run)
 
 

@@ -341,22 +341,22 @@ def _literal_glob(name: str) -> str:
 
 def _tensor_array(t: Any, what: str, torch: Any) -> Tuple[Any, str]:
     """A CPU parameter/buffer as an array the engine reads in place.
-    Integer and bool buffers (num_batches_tracked, masks) become float64 (a
-    copy, exact below 2^53); non-contiguous ones a contiguous copy; 0-d ones
-    a 1-element view."""
+    Integer and bool buffers (num_batches_tracked, masks) are read as they
+    are (checked exactly, like a checkpoint's int64 tensors); non-contiguous
+    ones become a contiguous copy; 0-d ones a 1-element view."""
     if t.device.type != "cpu":
         raise ValueError(f"{what}: tensor is on {t.device}; check_module reads CPU memory in "
                          "place: check module.cpu() (or a CPU copy of it)")
     t = t.detach()
     if t.dim() == 0:
         t = t.reshape(1)
+    if not t.is_contiguous():
+        t = t.contiguous()
     if not t.is_floating_point():
         if t.is_complex():
             raise ValueError(f"{what}: dtype {t.dtype} cannot be checked; give overrides="
                              f"{{{what!r}: None}} to skip it")
-        t = t.to(torch.float64)
-    elif not t.is_contiguous():
-        t = t.contiguous()
+        return t.numpy(), ""
     return _as_array(t, what, None)
 
 
@@ -411,29 +411,29 @@ def check_module(module: Any, overrides: Optional[Mapping[str, Optional[str]]] =
             raise ValueError(f"overrides[{glob!r}]: {e}") from None
     tensors = _named_tensors(module)
 
+    # The tensors and rules go through the engine's planning as a checkpoint's
+    # would: overrides first (user rules: strict mode reports one that matches
+    # nothing), then one rule per tensor with its expectation (an embedding's
+    # padding row as the rule's padding_idx), read in place.
     entries: List[Tuple[str, Any, str]] = []
     rules: List[tuple] = []
     for glob, scheme in overrides.items():
         rules.append((str(glob), None if scheme is None else str(scheme),
-                      f"overrides[{glob!r}]", "skipped (overrides[...] = None)", None, None,
-                      None))
-    used = {g: False for g in overrides}
+                      f"overrides[{glob!r}]", "skipped (overrides[...] = None)", True, None, ""))
     issues: List[str] = []
     # Listed as skipped by its rule, never read (a tensor that is not
-    # checked and may not be readable as floats: lazy, bool, complex).
+    # checked and may not be readable: lazy, complex).
     placeholder = np.zeros(1, np.float32)
     uninit = getattr(torch.nn.parameter, "UninitializedTensorMixin", ())
     for name, t in tensors.items():
         matched = next((g for g in overrides if _core.glob_match(str(g), name)), None)
-        if matched is not None:
-            used[matched] = True
         e = expected.get(name)
         if matched is None and e is None:
             reason = expected.unknown.get(name, "no expectation")
             if strict:
                 issues.append(f"{name}: {reason}; give overrides={{{name!r}: SCHEME}} "
                               "(or None to skip it)")
-            rules.append((_literal_glob(name), None, name, reason, None, None, None))
+            rules.append((_literal_glob(name), None, name, reason, False, None, ""))
             entries.append((name, placeholder, ""))
             continue
         if matched is not None and overrides[matched] is None:
@@ -442,34 +442,17 @@ def check_module(module: Any, overrides: Optional[Mapping[str, Optional[str]]] =
         if uninit and isinstance(t, uninit):
             raise ValueError(f"{name}: uninitialized (a lazy module: run a forward pass "
                              "before checking it, or give it None in overrides)")
-        if t.numel() == 0:
-            continue  # nothing drawn, nothing to check
-        origin = f"{e.module} {e.path or '(the model)'}" if e is not None else name
-        if matched is None and e is not None and e.padding_idx is not None and t.dim() == 2:
-            # torch: normal_(weight); weight[padding_idx].fill_(0). The rows
-            # around it follow the scheme, the row itself is zeros (views of
-            # the same memory).
-            p = e.padding_idx
-            w = t.detach()
-            for part, rows, scheme in ((f"{name}[:{p}]", w[:p], str(e)),
-                                       (f"{name}[{p}]", w[p], "zeros"),
-                                       (f"{name}[{p + 1}:]", w[p + 1:], str(e))):
-                if rows.numel() == 0:
-                    continue
-                entries.append((part, *_tensor_array(rows, part, torch)))
-                rules.append((_literal_glob(part), scheme, origin, "", None, None, None))
-            continue
         entries.append((name, *_tensor_array(t, name, torch)))
-        if e is not None:
-            rules.append((_literal_glob(name), str(e), origin, "", None, None, None))
-    if strict:
-        for g, u in used.items():
-            if not u:
-                issues.append(f"overrides[{g!r}] matches no parameter or buffer")
+        if matched is None:
+            origin = f"{e.module} {e.path or '(the model)'}"
+            # torch: normal_(weight); weight[padding_idx].fill_(0): the row
+            # is zeros, the others follow the scheme.
+            pad = e.padding_idx if e.padding_idx is not None and t.dim() == 2 else None
+            rules.append((_literal_glob(name), str(e), origin, "", False, pad, e.module))
     if not rules:
         raise ValueError(f"{label}: no parameter or buffer to check")
     run = _core.check_arrays(entries, rules, label, alpha, _geometry("torch", None, None),
-                             independence, threads)
+                             independence, threads, strict)
     return Report(run, issues=issues, title=label)
 
 

@@ -2,7 +2,9 @@
 // (verify/python/initcheck). Thin: it turns Python arguments into the C++
 // API's types, calls it with the GIL released, and hands back the engine's
 // own results and formats. Every check is verify::check_view /
-// check_tensors / check_file (verify/include/initcheck/verify/check.h);
+// check_checkpoint over a MemoryCheckpoint of the caller's arrays /
+// check_file (verify/include/initcheck/verify/check.h): the same plan,
+// battery, Holm decision and formats as for a file;
 // fills are lib's fill; propagation is initcheck::propagation::propagate.
 // No statistic, threshold or diagnosis is computed here or in Python.
 //
@@ -28,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "initcheck/checkpoint.h"
 #include "initcheck/dtype.h"
 #include "initcheck/error.h"
 #include "initcheck/fill.h"
@@ -40,6 +43,8 @@
 #include "initcheck/verify/check.h"
 #include "initcheck/verify/format.h"
 #include "initcheck/verify/glob.h"
+#include "initcheck/verify/presets.h"
+#include "initcheck/verify/rules.h"
 
 namespace py = pybind11;
 
@@ -57,6 +62,25 @@ constexpr const char* kSupported =
 
 // The dtype string NumPy prints for `a` ('<f4', '>f8', '|b1', ...).
 std::string DtypeStr(const py::array& a) { return py::str(a.dtype().attr("str")); }
+
+// Refuses an array that cannot be read in place (one line: what to pass).
+void InPlace(const py::array& a, const std::string& what) {
+  if (!(a.flags() & py::array::c_style)) {
+    std::string strides;
+    for (py::ssize_t i = 0; i < a.ndim(); ++i) {
+      strides += (i ? ", " : "") + std::to_string(a.strides(i));
+    }
+    if (a.ndim() == 1) strides += ",";
+    throw Error(what + ": array is not C-contiguous (strides (" + strides +
+                ") bytes); initcheck reads the caller's memory in place: pass "
+                "np.ascontiguousarray(x) (a copy), or x.contiguous() for a torch tensor");
+  }
+  // NPY_ARRAY_ALIGNED (0x0100): every element at a multiple of its size.
+  if (!(a.flags() & 0x0100)) {
+    throw Error(what + ": array data is not aligned to its " + std::to_string(a.itemsize()) +
+                "-byte elements; pass x.copy()");
+  }
+}
 
 // A TensorView over the array's memory, or an Error saying what to pass
 // instead. `what` names the argument in messages; `as` is the element type
@@ -106,26 +130,39 @@ TensorView ViewOf(const py::array& a, const std::string& what, const std::string
   } else {
     throw Error(what + ": unsupported dtype '" + str + "'; " + kSupported);
   }
-  if (!(a.flags() & py::array::c_style)) {
-    std::string strides;
-    for (py::ssize_t i = 0; i < a.ndim(); ++i) {
-      strides += (i ? ", " : "") + std::to_string(a.strides(i));
-    }
-    if (a.ndim() == 1) strides += ",";
-    throw Error(what + ": array is not C-contiguous (strides (" + strides +
-                ") bytes); initcheck reads the caller's memory in place: pass "
-                "np.ascontiguousarray(x) (a copy), or x.contiguous() for a torch tensor");
-  }
-  // NPY_ARRAY_ALIGNED (0x0100): every element at a multiple of its size.
-  if (!(a.flags() & 0x0100)) {
-    throw Error(what + ": array data is not aligned to its " + std::to_string(itemsize) +
-                "-byte elements; pass x.copy()");
-  }
+  InPlace(a, what);
   TensorView v;
   v.dtype = dtype;
   for (py::ssize_t i = 0; i < a.ndim(); ++i) v.shape.push_back(a.shape(i));
   v.data = static_cast<const std::byte*>(a.data());
   return v;
+}
+
+// The entry of an array for a MemoryCheckpoint: float arrays as ViewOf
+// reads them; with `integers`, integer and bool arrays too (checked exactly
+// against zeros, ones or constant, like a file's int64 num_batches_tracked),
+// in place.
+MemoryTensor EntryOf(const std::string& name, const py::array& a, const std::string& what,
+                     const std::string& as, bool integers) {
+  const char kind = a.dtype().kind();
+  if (!integers || !as.empty() || !(kind == 'i' || kind == 'u' || kind == 'b')) {
+    const TensorView v = ViewOf(a, what, as);
+    return {float_entry(name, v.dtype, v.shape), v.data};
+  }
+  const std::string str = DtypeStr(a);
+  if (!str.empty() && str[0] == '>') {
+    throw Error(what + ": big-endian dtype '" + str + "' is not supported");
+  }
+  InPlace(a, what);
+  CheckpointEntry e;
+  e.name = name;
+  e.dtype_name = str;
+  e.kind = kind == 'b'   ? ElementKind::kBool
+           : kind == 'i' ? ElementKind::kSignedInt
+                         : ElementKind::kUnsignedInt;
+  e.element_bytes = static_cast<int>(a.itemsize());
+  for (py::ssize_t i = 0; i < a.ndim(); ++i) e.shape.push_back(a.shape(i));
+  return {e, static_cast<const std::byte*>(a.data())};
 }
 
 // ---- options ----------------------------------------------------------------
@@ -197,17 +234,20 @@ CheckOptions MakeOptions(const py::dict& geometry, std::optional<double> alpha,
   return o;
 }
 
-// A rule from Python: (glob, scheme or None, origin, skip reason, layout or
-// None, fan_in or None, fan_out or None).
+// A rule from Python (initcheck.torch's expectations and overrides,
+// check_file's {glob: scheme}): (glob, scheme or None = skip, origin, skip
+// reason, from_user, padding row index or None, module label). Tensors and
+// rules then go through verify's planning like a rule file's.
 using RuleTuple = std::tuple<std::string, std::optional<std::string>, std::string, std::string,
-                             std::optional<std::string>, std::optional<int64_t>,
-                             std::optional<int64_t>>;
+                             bool, std::optional<int64_t>, std::string>;
 
 verify::Rule MakeRule(const RuleTuple& t) {
-  const auto& [glob, scheme, origin, reason, layout, fan_in, fan_out] = t;
+  const auto& [glob, scheme, origin, reason, from_user, padding_index, module] = t;
   verify::Rule r;
-  r.glob = glob;
+  r.globs = {glob};
   r.origin = origin;
+  r.from_user = from_user;
+  r.module = module;
   try {
     verify::validate_glob(glob);
     if (scheme) {
@@ -216,20 +256,46 @@ verify::Rule MakeRule(const RuleTuple& t) {
       r.skip = true;
       r.reason = reason;
     }
-    if (layout) r.layout = parse_layout(*layout);
-    if (fan_in.has_value() != fan_out.has_value()) {
-      throw Error("give both fan_in and fan_out, or neither");
+    if (padding_index) {
+      r.padding = true;
+      r.padding_index = *padding_index;
     }
-    if (fan_in && (*fan_in < 1 || *fan_out < 1)) {
-      throw Error("explicit fans must be >= 1, got fan_in=" + std::to_string(*fan_in) +
-                  ", fan_out=" + std::to_string(*fan_out));
-    }
-    r.fan_in = fan_in;
-    r.fan_out = fan_out;
+    verify::validate_rule(r);
   } catch (const Error& e) {
-    throw Error(origin.empty() ? std::string(e.what()) : origin + ": " + e.what());
+    const std::string what = e.what();
+    throw Error(origin.empty() || what.rfind(origin, 0) == 0 ? what : origin + ": " + what);
   }
   return r;
+}
+
+// check_file's rules, in the order they are tried (as `initcheck check`:
+// the rules given, then rule files, then the preset): each item of `rules`
+// is 'GLOB=SCHEME' text (origin "rules[i]") or a RuleTuple.
+std::vector<verify::Rule> FileRules(const py::list& rules,
+                                    const std::vector<std::string>& rule_files,
+                                    const std::string& preset, std::optional<double> init_range) {
+  if (init_range && preset != "hf") {
+    throw Error("init_range goes with preset='hf' (Hugging Face's initializer_range)");
+  }
+  std::vector<verify::Rule> out;
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    const py::handle item = rules[i];
+    if (py::isinstance<py::str>(item)) {
+      out.push_back(
+          verify::parse_rule_arg(item.cast<std::string>(), "rules[" + std::to_string(i) + "]"));
+    } else {
+      out.push_back(MakeRule(item.cast<RuleTuple>()));
+    }
+  }
+  for (const std::string& f : rule_files) {
+    for (verify::Rule& r : verify::load_rules_file(f)) out.push_back(std::move(r));
+  }
+  if (!preset.empty()) {
+    verify::PresetOptions po;
+    po.init_range = init_range;
+    for (verify::Rule& r : verify::preset_rules(preset, po)) out.push_back(std::move(r));
+  }
+  return out;
 }
 
 // ---- results ----------------------------------------------------------------
@@ -245,8 +311,16 @@ struct Run {
     if (i >= run.checks.size()) throw py::index_error("check index out of range");
     CheckRun one;
     one.file = run.file;
+    one.kind = run.kind;
     one.alpha = run.alpha;
     one.checks = {run.checks[i]};
+    // Its assignment, as check_file(path, scheme) has it (the summary table).
+    for (const verify::TensorAssignment& a : run.tensors) {
+      if (a.check == i) {
+        one.tensors.push_back(a);
+        one.tensors.back().check = 0;
+      }
+    }
     return one;
   }
 };
@@ -379,12 +453,16 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("warnings", [](const Run& r) { return r.run.warnings; })
       .def_property_readonly("skipped",
                              [](const Run& r) {
-                               std::vector<std::pair<std::string, std::string>> out;
+                               std::vector<std::tuple<std::string, std::string, std::string>> out;
                                for (const auto& s : r.run.skipped) {
-                                 out.emplace_back(s.tensor, s.reason);
+                                 out.emplace_back(s.tensor, s.reason,
+                                                  std::string(verify::status_name(s.status)));
                                }
                                return out;
                              })
+      .def_property_readonly("strict", [](const Run& r) { return r.run.strict; })
+      .def_property_readonly("strict_issues",
+                             [](const Run& r) { return r.run.strict_issues(); })
       .def_property_readonly("addresses", [](const Run& r) { return r.addresses; })
       .def("format", [](const Run& r, const std::string& f) { return Format(r.run, f); },
            py::arg("format"))
@@ -401,12 +479,14 @@ PYBIND11_MODULE(_core, m) {
          bool independence, int threads) {
         const Scheme scheme = Scheme::parse(scheme_text);
         CheckOptions o = MakeOptions(geometry, alpha, independence, threads);
-        const TensorView v = ViewOf(a, label, as);
+        // Float arrays, and integer/bool ones as a file's (exact schemes).
+        MemoryTensor t = EntryOf("", a, label, as, true);
         auto run = std::make_unique<Run>();
-        run->addresses = {reinterpret_cast<uintptr_t>(v.data)};
+        run->addresses = {reinterpret_cast<uintptr_t>(t.data)};
+        const MemoryCheckpoint ck(label, {std::move(t)});
         {
           py::gil_scoped_release release;
-          run->run = verify::check_view(v, scheme, o, label);
+          run->run = verify::check_checkpoint(ck, scheme, "", o);
         }
         return run;
       },
@@ -417,61 +497,73 @@ PYBIND11_MODULE(_core, m) {
       "check_arrays",
       [](const std::vector<std::tuple<std::string, py::array, std::string>>& entries,
          const std::vector<RuleTuple>& rule_tuples, const std::string& label,
-         std::optional<double> alpha, const py::dict& geometry, bool independence,
-         int threads) {
+         std::optional<double> alpha, const py::dict& geometry, bool independence, int threads,
+         bool strict) {
         CheckOptions o = MakeOptions(geometry, alpha, independence, threads);
+        o.strict = strict;
         std::vector<verify::Rule> rules;
         for (const RuleTuple& t : rule_tuples) rules.push_back(MakeRule(t));
-        std::vector<verify::NamedView> views;
+        std::vector<MemoryTensor> tensors;
         auto run = std::make_unique<Run>();
         for (const auto& [name, a, as] : entries) {
-          views.push_back({name, ViewOf(a, label + ": tensor '" + name + "'", as)});
-          run->addresses.push_back(reinterpret_cast<uintptr_t>(views.back().view.data));
+          if (name.empty()) throw Error(label + ": a tensor has an empty name");
+          tensors.push_back(EntryOf(name, a, label + ": tensor '" + name + "'", as, true));
+          run->addresses.push_back(reinterpret_cast<uintptr_t>(tensors.back().data));
         }
+        // The arrays' memory as a checkpoint: planned and checked as a file.
+        const MemoryCheckpoint ck(label, std::move(tensors));
         {
           py::gil_scoped_release release;
-          run->run = verify::check_tensors(views, rules, o, label);
+          run->run = verify::check_checkpoint(ck, rules, o);
         }
         return run;
       },
       py::arg("entries"), py::arg("rules"), py::arg("label"), py::arg("alpha"),
-      py::arg("geometry"), py::arg("independence"), py::arg("threads"));
+      py::arg("geometry"), py::arg("independence"), py::arg("threads"), py::arg("strict"));
 
   m.def(
       "check_file",
       [](const std::string& path, std::optional<std::string> scheme_text,
-         const std::string& tensor, const std::vector<RuleTuple>& rule_texts,
-         std::optional<double> alpha, const py::dict& geometry, bool independence, int threads,
-         int64_t max_elements) {
+         const std::string& tensor, const py::list& rules,
+         const std::vector<std::string>& rule_files, const std::string& preset,
+         std::optional<double> init_range, bool strict, std::optional<double> alpha,
+         const py::dict& geometry, bool independence, int threads, int64_t max_elements) {
         CheckOptions o = MakeOptions(geometry, alpha, independence, threads);
         if (max_elements < 1) {
           throw Error("max_elements must be >= 1, got " + std::to_string(max_elements));
         }
         o.limits.max_elements = max_elements;
+        o.strict = strict;
         auto run = std::make_unique<Run>();
         if (scheme_text) {
           const Scheme scheme = Scheme::parse(*scheme_text);
           py::gil_scoped_release release;
           run->run = verify::check_file(path, scheme, tensor, o);
         } else {
-          std::vector<verify::Rule> rules;
-          for (const RuleTuple& t : rule_texts) rules.push_back(MakeRule(t));
+          const std::vector<verify::Rule> r = FileRules(rules, rule_files, preset, init_range);
           py::gil_scoped_release release;
-          run->run = verify::check_file(path, rules, o);
+          run->run = verify::check_file(path, r, o);
         }
         return run;
       },
       py::arg("path"), py::arg("scheme"), py::arg("tensor"), py::arg("rules"),
+      py::arg("rule_files"), py::arg("preset"), py::arg("init_range"), py::arg("strict"),
       py::arg("alpha"), py::arg("geometry"), py::arg("independence"), py::arg("threads"),
       py::arg("max_elements"));
+
+  m.def("preset_names", [] {
+    std::vector<std::string> out;
+    for (std::string_view n : verify::preset_names()) out.emplace_back(n);
+    return out;
+  });
 
   m.def("parse_rule",
         [](const std::string& text, const std::string& origin) {
           const verify::Rule r = verify::parse_rule_arg(text, origin);
-          return std::make_pair(r.glob, r.scheme->str());
+          return std::make_pair(r.glob_text(), r.scheme ? r.scheme->str() : std::string());
         },
         py::arg("text"), py::arg("origin"),
-        "'GLOB=SCHEME' -> (glob, canonical scheme); ValueError naming origin if bad.");
+        "'GLOB=SCHEME' -> (glob, canonical scheme or ''); ValueError naming origin if bad.");
 
   m.def("fill", &FillArray, py::arg("scheme"), py::arg("shape"), py::arg("geometry"),
         py::arg("dtype"), py::arg("seed"), py::arg("stream"), py::arg("threads"));

@@ -93,12 +93,17 @@ def test_same_message_as_the_tool(cli, w, npy, row, call, args):
     assert message(lambda: call(w, npy)) == cli_error(cli, *args(npy))
 
 
-def test_integer_dtype_starts_with_the_tools_message(cli, w, tmp_path):
+def test_integer_dtype_is_the_tools_message(cli, w, tmp_path):
+    """An integer array is what an integer .npy is to the tool: exact
+    schemes only, the same line for a random one."""
     path = tmp_path / "i.npy"
-    np.save(path, w.astype(np.int32))
-    ours = message(lambda: initcheck.check(w.astype(np.int32), "normal", name=str(path)))
-    tool = cli_error(cli, "check", path, "normal")
-    assert ours.startswith(tool) and ours.endswith("pass dtype='bf16' or dtype='f16')"), ours
+    i = w.astype(np.int32)
+    np.save(path, i)
+    ours = message(lambda: initcheck.check(i, "normal", name=str(path)))
+    assert ours == cli_error(cli, "check", path, "normal")
+    assert ours.endswith("integer and bool tensors can be checked against zeros, ones or constant")
+    assert initcheck.check(np.zeros((3, 4), np.int64), "zeros")
+    assert not initcheck.check(np.ones((3, 4), np.bool_), "zeros")
 
 
 def test_option_messages_name_the_python_argument(w):
@@ -137,8 +142,13 @@ def test_torch_tensors_that_cannot_be_read_in_place_are_refused():
     assert ".contiguous()" in message(lambda: initcheck.check(t.t(), "normal"))
     assert "tensor is on meta" in message(
         lambda: initcheck.check(torch.empty(4, 4, device="meta"), "normal"))
-    assert "dtype torch.int64 is not supported" in message(
-        lambda: initcheck.check(torch.ones(4, 4, dtype=torch.int64), "normal"))
+    assert "dtype torch.complex64 is not supported" in message(
+        lambda: initcheck.check(torch.ones(4, 4, dtype=torch.complex64), "normal"))
+    # Integer tensors as integer arrays: exact schemes only, as the tool.
+    assert message(lambda: initcheck.check(torch.ones(4, 4, dtype=torch.int64), "normal")) == \
+        "<array> is not a float tensor (dtype <i8); integer and bool tensors can be checked " \
+        "against zeros, ones or constant"
+    assert initcheck.check(torch.ones(4, 4, dtype=torch.int64), "ones")
     assert "dtype= is for raw 16-bit NumPy arrays" in message(
         lambda: initcheck.check(t, "normal", dtype="bf16"))
 

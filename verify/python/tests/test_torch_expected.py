@@ -43,7 +43,7 @@ def test_torch_made_default_modules_pass():
     report = it.check_module(model)
     assert report, report.summary()
     names = [r.name for r in report]
-    assert "embedding.weight[0]" in names and "embedding.weight[1:]" in names
+    assert "embedding.weight" in names  # its padding row checked as zeros, the others N(0, 1)
     assert "batch_norm1d.num_batches_tracked" in names
 
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <string>
 #include <vector>
@@ -62,8 +63,15 @@ const char* const kRandomSchemes[] = {
 
 // All-equal values never pass a random scheme -- even a value inside the
 // support, at the mean (0.25 for normal(mean=0.25)), in every dtype, for
-// every size from 4 elements up.
+// every size from 4 elements up -- unless the dtype makes the constancy
+// plausible: bf16 N(0.25, 0.01^2) puts 5.8% of its mass on 0.25 itself (the
+// cell [0.25 - 2^-11, 0.25 + 2^-10] is 0.15 sd wide), so 4 equal values have
+// probability up to 0.058^3 = 2e-4, not an alarm at 1e-6. The all_equal test
+// reports that bound (p_max^(n-1)); where it is above 1e-7 the verdict may
+// be a pass (and the old max-|z| test, which rejected these, was
+// miscalibrated on grid data: calibration study, issue 12).
 TEST(CheckEdge, ConstantTensorNeverPassesARandomScheme) {
+  int asserted = 0, plausible = 0;
   for (int64_t n : {4, 6, 9, 16, 64, 1000, 4096}) {
     const Shape shape = n % 2 == 0 ? Shape{n / 2, 2} : Shape{n, 1};
     for (DType d : {DType::kF32, DType::kF64, DType::kF16, DType::kBF16}) {
@@ -76,6 +84,15 @@ TEST(CheckEdge, ConstantTensorNeverPassesARandomScheme) {
           } catch (const Error& e) {
             continue;  // the scheme does not apply to this shape
           }
+          double all_equal = 0;
+          for (const TestResult& r : c.tests) {
+            if (r.name == "all_equal") all_equal = r.p_value;
+          }
+          if (all_equal > 1e-7) {  // constancy plausible in this dtype
+            ++plausible;
+            continue;
+          }
+          ++asserted;
           EXPECT_FALSE(c.pass)
               << "n=" << n << " " << dtype_name(d) << " value " << v << "\n"
               << Describe(c);
@@ -84,6 +101,10 @@ TEST(CheckEdge, ConstantTensorNeverPassesARandomScheme) {
       }
     }
   }
+  // Only a handful of f16/bf16 cases at n = 4..9 are plausible.
+  std::printf("[constant tensors] %d asserted to fail, %d plausible\n", asserted,
+              plausible);
+  EXPECT_GT(asserted, 20 * plausible);
 }
 
 // Regression (found by this suite): with 2 or 3 elements a constant tensor

@@ -72,6 +72,13 @@ const std::vector<GofCase> kVarianceScalingCases = {
      Torch({128, 64, 3, 3}), f32},
     {"fan_avg_truncated_keras_transposed_f16", "variance_scaling(mode=fan_avg)",
      KerasTransposed({4, 4, 64, 128}), f16},
+    // TF.js 4.22 / Keras <= 2.2.2: truncated without the correction.
+    {"uncorrected_keras_f32",
+     "variance_scaling(scale=2, distribution=truncated_normal_uncorrected)",
+     Keras({3, 3, 64, 128}), f32},
+    {"tfjs_glorot_normal_keras_bf16", "tf.initializers.glorotNormal",
+     Keras({3, 3, 64, 128}), bf16},
+    {"tfjs_lecun_normal_keras_dense_f16", "leCunNormal", Keras({256, 512}), f16},
 };
 INITCHECK_GOF_SUITE(VarianceScalingGof, kVarianceScalingCases);
 
@@ -99,6 +106,23 @@ TEST(VarianceScalingOracle, HeNormalIsTruncatedWithCorrection) {
   EXPECT_NEAR(t.low / (-2 * s), 1.0, 1e-14);
   EXPECT_NEAR(t.variance * 288, 1.0, 1e-14);
   EXPECT_EQ(t.mean, 0.0);
+}
+
+// TF.js heNormal (tfjs-layers 4.22 VarianceScaling, distribution 'normal'):
+// tf.truncatedNormal(0, s) with s = sqrt(2 / fan_in) = sqrt(1/288), cut at
+// +-2 s; the variance after truncation is s^2 (1 - 4 phi(2) / (2 Phi(2) -
+// 1)) = s^2 0.87962566103423978^2 (JKB ch. 13).
+TEST(VarianceScalingOracle, TfjsHeNormalIsTruncatedWithoutCorrection) {
+  const Target t = TargetOf("tf.initializers.heNormal", Keras({3, 3, 64, 128}));
+  EXPECT_EQ(t.family, Target::Family::kTruncatedNormal);
+  const double s = std::sqrt(1.0 / 288);
+  EXPECT_NEAR(t.parent_std / s, 1.0, 1e-15);
+  EXPECT_NEAR(t.high / (2 * s), 1.0, 1e-15);
+  EXPECT_NEAR(t.low / (-2 * s), 1.0, 1e-15);
+  EXPECT_NEAR(t.variance / (s * s * kTruncStd2 * kTruncStd2), 1.0, 1e-14);
+  // Keras' spelling keeps the corrected law.
+  EXPECT_NEAR(TargetOf("keras.initializers.HeNormal", Keras({3, 3, 64, 128})).variance * 288,
+              1.0, 1e-14);
 }
 
 TEST(VarianceScalingOracle, HeUniformAndLecun) {

@@ -101,3 +101,84 @@ for name, arr, dt in tensors:
     header[name] = entry(dt, list(arr.shape), len(data), len(data) + arr.nbytes)
     data += arr.tobytes()
 put("checkpoint.safetensors", st_bytes(header, data))
+
+# ---- whole models (issue 13): rule files, sharded indexes, .npz archives -----
+
+def put_text(name, text):
+    put(name, text.encode())
+
+
+# Rule files with one mistake each (the messages name file, line and key).
+put_text("rules_syntax.toml", '[[rule]\nglob = "*"\nscheme = "zeros"\n')
+put_text("rules_unknown_key.toml",
+         '[[rule]]\nglob = "*.bias"\nscheme = "zeros"\nfans_form = "{prefix}.weight"\n')
+put_text("rules_bad_expression.toml",
+         "[[rule]]\nglob = \"*.weight\"\nwhen = 'rank = 2'\nscheme = \"zeros\"\n")
+put_text("rules_bad_scheme.toml",
+         '[[rule]]\nglob = "*.weight"\nscheme = "kaiming_unifrom"\n')
+put_text("rules_assigns_nothing.toml", '[[rule]]\nglob = "*.weight"\n')
+put_text("rules_bad_template.toml",
+         '[[rule]]\nglob = "*.bias"\nscheme = "kaiming_uniform"\nfans_from = "{prefix.weight"\n')
+# A good rule file for the rows that exercise the rest of the check.
+put_text("rules_good.toml",
+         '[[rule]]\nglob = "*.bias"\nscheme = "zeros"\n\n'
+         '[[rule]]\nglob = "fc.weight"\nscheme = "normal(std=0.02)"\n')
+
+
+def shard(names_shapes, seed):
+    r = np.random.default_rng(seed)
+    header, data = {}, b""
+    for name, shape in names_shapes:
+        arr = r.normal(0, 0.02, size=shape).astype("<f4")
+        header[name] = entry("F32", list(shape), len(data), len(data) + arr.nbytes)
+        data += arr.tobytes()
+    return st_bytes(header, data)
+
+
+os.makedirs(os.path.join(HERE, "sharded"), exist_ok=True)
+put("sharded/a.safetensors", shard([("x.weight", (8, 4))], 1))
+put("sharded/b.safetensors", shard([("y.weight", (8, 4)), ("z.weight", (4, 4))], 2))
+
+
+def index(name, weight_map, extra=None):
+    j = {"metadata": {"total_size": 0}, "weight_map": weight_map}
+    if extra is not None:
+        j = extra
+    put_text("sharded/" + name, json.dumps(j, indent=2, sort_keys=True))
+
+
+index("good.safetensors.index.json",
+      {"x.weight": "a.safetensors", "y.weight": "b.safetensors", "z.weight": "b.safetensors"})
+put_text("sharded/not_json.safetensors.index.json", '{"weight_map": {"x.weight": ')
+index("no_weight_map.safetensors.index.json", None, {"metadata": {"total_size": 0}})
+index("missing_shard.safetensors.index.json",
+      {"x.weight": "a.safetensors", "y.weight": "c.safetensors"})
+index("wrong_shard.safetensors.index.json",
+      {"x.weight": "b.safetensors", "y.weight": "b.safetensors", "z.weight": "b.safetensors"})
+index("not_in_index.safetensors.index.json",
+      {"x.weight": "a.safetensors", "y.weight": "b.safetensors"})
+index("shard_path.safetensors.index.json",
+      {"x.weight": "../checkpoint.safetensors"})
+
+
+# .npz archives.
+def npz_bytes(arrays, compressed=False):
+    b = io.BytesIO()
+    (np.savez_compressed if compressed else np.savez)(b, **arrays)
+    return b.getvalue()
+
+
+import zipfile  # noqa: E402
+
+put("not_zip.npz", b"this is a text file, not a zip archive\n")
+put("empty.npz", b"")
+b = io.BytesIO()
+with zipfile.ZipFile(b, "w") as z:
+    z.writestr("readme.txt", "not an array")
+put("member_not_npy.npz", b.getvalue())
+b = io.BytesIO()
+with zipfile.ZipFile(b, "w") as z:
+    z.writestr("w.npy", npy_bytes(w)[:-100])  # the member ends 100 bytes early
+put("truncated_member.npz", b.getvalue())
+put("small.npz", npz_bytes({"fc.weight": w, "fc.bias": np.zeros(64, "<f4"),
+                            "steps": np.array(0, "<i8")}, compressed=True))

@@ -11,7 +11,7 @@
 //    "width": n, "batch": B, "seeds": K,
 //    "layers": [{"layer": l,
 //                "forward":  {"theory", "empirical", "low", "high", "stderr",
-//                             "median", "agree", "decisive", "test",
+//                             "median", "agree", "decisive", "verdict", "test",
 //                             "networks": {"ok",
 //                             "vanished", "exploded", "missing"}},
 //                "backward": {... the same ...},
@@ -25,7 +25,11 @@
 //    "theory": {"available", "distribution", "sigma_w2", "sigma_b2",
 //               "note", "q_star", "chi1", "slope", "c_star", "xi_q", "xi_c",
 //               "xi_grad", "phase"},
-//    "phenomena": {...}, "agree": true | false | null}
+//    "phenomena": {...}, "agree": true | false | null,
+//    "verdict": {"pair": "agrees" | "disagrees" | "not decidable",
+//                "comparisons", "agree", "disagree", "not_decidable",
+//                "resolve_factor"}}
+// (verdicts: propagate.h; "decisive" = the comparison resolves a factor 1.5).
 #ifndef INITCHECK_PROPAGATION_FORMAT_H_
 #define INITCHECK_PROPAGATION_FORMAT_H_
 

@@ -124,11 +124,32 @@ std::vector<MeanFieldLayer> mean_field(const MeanFieldConfig& config);
 
 // ---- Fixed points, chi_1, depth scales --------------------------------------
 
+// The phase of a (phi, sigma_w^2, sigma_b^2) network, from chi_1 =
+// sigma_w^2 E[phi'(sqrt(q*) z)^2] at the fixed point q* the length map reaches
+// from q^1 (Poole et al. 2016; Schoenholz et al. 2017):
+//   ordered    chi_1 < 1 - tol: nearby inputs converge (c -> 1) and
+//              gradients shrink by chi_1 per layer;
+//   critical   |chi_1 - 1| <= tol: the edge of chaos, chi_1 = 1 (the critical
+//              line in the (sigma_w^2, sigma_b^2) plane); gradients keep
+//              their size over ~1/tol layers;
+//   chaotic    chi_1 > 1 + tol: nearby inputs decorrelate (c* < 1) and
+//              gradients grow by chi_1 per layer;
+//   unbounded  the length map has no finite fixed point: q grows without
+//              limit (linear or leaky networks with chi_1 > 1 + tol,
+//              sigma_w^2 > 2 for elu and selu, N(0, 1) weights), so there is
+//              no chi_1 at a fixed point; the gradient factor per layer is
+//              chi^l = sigma_w^2 E[phi'(sqrt(q^l) z)^2] instead.
+// tol = kCriticalTolerance = 0.01: a gradient depth scale xi_grad = 1/|log
+// chi_1| of at least 100 layers, twice the deepest network of the reports, so
+// that "critical" means "gradients change by less than e^0.5 over 50
+// layers". It makes leaky_relu(0.01) + He (chi_1 = 1.0001) critical like
+// relu + He (chi_1 = 1).
+inline constexpr double kCriticalTolerance = 0.01;
 enum class Phase {
-  kOrdered,    // chi_1 < 1: inputs converge, gradients vanish
-  kCritical,   // chi_1 = 1 (within 1e-9): the edge of chaos
-  kChaotic,    // chi_1 > 1: inputs decorrelate, gradients explode
-  kUnbounded,  // no finite fixed point: q grows without bound
+  kOrdered,
+  kCritical,
+  kChaotic,
+  kUnbounded,
 };
 std::string_view phase_name(Phase p);  // "ordered", "critical", ...
 

@@ -35,16 +35,30 @@
 //   at every width (Hanin & Rolnick 2018); otherwise 0.5 l / n forward and
 //   0.5 (2 L - l + 1) / n backward (the note's conservative 0.5 sum 1/n_k,
 //   counting the layers the backward figure has passed through).
-//   agree is empty when it cannot be decided: no theory, K < 2, or networks
+//   agree is empty when no test is possible: no theory, K < 2, or networks
 //   that exploded / are missing at that layer.
-//   decisive: the acceptance region excludes a factor-2 error, i.e. its
-//   half-width k se + b theory is at most theory / 2 (mean test), or
-//   k se_log + log(1 + b) <= log 2 (log test). An agreement that is not
-//   decisive says little (too few seeds for the spread): with 8 seeds,
-//   GELU after He init at width 512 "agrees" at depth 50 although 64 seeds
-//   show the mean over networks 170x above mean-field (the length map's
-//   log-slope exceeds 1 in the transient and amplifies fluctuations; the
-//   delta-method spread of mean_field.h predicts it).
+//
+// Verdict of one comparison (one layer, one direction), three-valued:
+//   resolves   the test can tell theory from theory x 1.5 and theory / 1.5
+//              (kResolveFactor): its acceptance half-width is at most
+//              theory (1 - 1/1.5) = theory / 3 (mean test), or log 1.5 (log
+//              test). A comparison that cannot resolve a factor 1.5 says
+//              little: with 2 networks, k = 6366 standard errors accepts
+//              anything.
+//   agrees         the seed-mean is inside the acceptance region and the
+//                  comparison resolves a factor 1.5;
+//   disagrees      the seed-mean is outside the acceptance region (a
+//                  rejection at the stated false-alarm rate, whatever the
+//                  width of the region);
+//   not decidable  no test is possible, or the seed-mean is inside a region
+//                  too wide to resolve a factor 1.5.
+// Verdict of a (scheme, activation) pair over its 2 L comparisons:
+//   disagrees      at least one comparison disagrees;
+//   agrees         none disagrees and a strict majority of the comparisons
+//                  agree (resolve); the count of undecided ones is reported;
+//   not decidable  otherwise (no comparison possible, or most undecided).
+// The per-comparison false-alarm rate (1e-4 by default) bounds a pair's
+// family-wise false "disagrees" rate by 2 L x 1e-4 (1% at L = 50).
 #ifndef INITCHECK_PROPAGATION_PROPAGATE_H_
 #define INITCHECK_PROPAGATION_PROPAGATE_H_
 
@@ -52,6 +66,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "initcheck/propagation/activation.h"
@@ -78,6 +93,16 @@ struct PropagationConfig {
   std::function<void(int64_t, int64_t)> progress;
 };
 
+// The factor a comparison must resolve to decide (header comment).
+inline constexpr double kResolveFactor = 1.5;
+
+enum class Verdict { kAgrees, kDisagrees, kNotDecidable };
+// "agrees", "disagrees", "not decidable".
+std::string_view verdict_name(Verdict v);
+
+// The verdict of a pair from its comparison counts (header comment).
+Verdict pair_verdict(int comparisons, int agreeing, int disagreeing);
+
 // One figure (forward q or backward g) at one layer.
 struct Band {
   double theory = 0;       // NaN when mean-field does not apply; +inf if exploded
@@ -88,8 +113,9 @@ struct Band {
   double log_mean = 0;     // mean over seeds of log q_hat (NaN if any q_hat <= 0)
   double log_sd = 0;       // sd over seeds of log q_hat
   int ok = 0, vanished = 0, exploded = 0, missing = 0;  // networks by status
-  std::optional<bool> agree;
-  bool decisive = false;   // the test resolves a factor 2 (see header)
+  std::optional<bool> agree;  // inside the acceptance region (empty: no test)
+  bool decisive = false;   // the test resolves a factor kResolveFactor
+  Verdict verdict = Verdict::kNotDecidable;
   bool log_test = false;   // which test decided `agree`
   double allowance = 0;    // b
   double z = 0;            // (mean - theory) / se, or its log-domain analogue
@@ -105,6 +131,7 @@ struct LayerReport {
   double weight_grad = 0, weight_grad_theory = 0;
   double saturated = 0, saturated_theory = 0;  // NaN unless phi saturates
   double dead = 0;                              // NaN unless relu
+  double inactive = 0;                          // NaN unless relu / leaky_relu
   int64_t distinct_units = 0;      // minimum over seeds
   int64_t distinct_gradients = 0;  // minimum over seeds
   // Finite width: sd over seeds of log q_hat for input 0, and its delta-method
@@ -136,9 +163,14 @@ struct Phenomena {
   double max_saturated = 0, max_saturated_theory = 0;    // NaN unless saturating
   double max_dead = 0;                                   // NaN unless relu
   int vanished_networks = 0, exploded_networks = 0;      // any layer, either pass
-  std::optional<bool> agree;  // every decidable layer agrees (empty if none)
-  int layers_checked = 0, layers_disagreeing = 0;  // over both directions
-  int layers_inconclusive = 0;  // agreeing, but not decisive
+  std::optional<bool> agree;  // every tested layer is inside its region (empty if none)
+  int layers_checked = 0, layers_disagreeing = 0;  // tested, over both directions
+  int layers_inconclusive = 0;  // inside the region, but not decisive
+  // The three-valued verdicts (header comment): comparisons = 2 L (both
+  // directions, every layer, including those where no test was possible).
+  int comparisons = 0, comparisons_agreeing = 0, comparisons_disagreeing = 0;
+  int comparisons_undecided = 0;
+  Verdict verdict = Verdict::kNotDecidable;
 };
 
 struct PropagationReport {

@@ -21,9 +21,10 @@
 // the network (a random read-out, so that the gradient-independence
 // assumption of mean-field theory holds in the limit; Yang 2019).
 //
-// Determinism: networks are computed independently, each on one thread with
-// Eigen's own threading off and sums in a fixed order, and stored by seed
-// index; so the result does not depend on `threads`.
+// Determinism: networks are computed independently, each by one oneTBB task
+// (a task_arena of `threads` workers, grain 1) with Eigen's own threading off
+// and sums in a fixed order, and stored by seed index; so the result does not
+// depend on `threads`.
 //
 // Overflow / underflow: when a network's figure passes 1e300 (or is not
 // finite) the layer is marked kExploded and the pass stops (later layers
@@ -89,6 +90,9 @@ struct SeedLayer {
                                // (NaN unless phi saturates)
   double dead = 0;             // fraction of units with phi(z) = 0 for every
                                // input in the batch (NaN unless relu)
+  double inactive = 0;         // fraction of (unit, input) with z <= 0, the
+                               // zero-derivative side of relu (NaN unless relu
+                               // or leaky_relu)
   bool weight_grad_zero = false;  // dL_b/dW^l is exactly 0 for every input b
                                   // (delta^l = 0 or h^{l-1} = 0 exactly)
   int64_t distinct_units = 0;  // distinct rows of z^l over the batch

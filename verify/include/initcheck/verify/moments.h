@@ -35,6 +35,21 @@
 // nominal 1e-6 is 2.3e-6 at n = 10^3, 1.12e-6 at 10^4, 1.01e-6 at 10^5
 // (note §4.5, exact chi-square), so reliable = n >= kMinVarianceTestN =
 // 10^4. Callers should not gate on the variance test below that.
+//
+// Exact small-sample versions for a NORMAL target (n >= 2, any n):
+//   variance_chi_square_test ("variance"): (n-1) s^2 / sigma^2 ~ chi^2_{n-1}
+//     exactly for iid N(mu, sigma^2) data (Cochran's theorem), two-sided
+//     p = min(1, 2 min(P(chi^2 <= q), P(chi^2 >= q))) (Boost chi_squared);
+//     reliable for every n. Two-sided p for values whose std is k times the
+//     target's (SciPy chi2): n = 16: k = 3 gives 4.4e-21, k = 1/3 1.7e-5,
+//     k = 1/4 3.2e-7; n = 32: k = 1/3 3.5e-10, k = 1/2 1.4e-5.
+//   mean_test with exact_normal = true: z = (mean - mu) sqrt(n) / sigma is
+//     exactly N(0, 1) for normal data, so reliable for every n.
+// The battery uses them for normal targets whose law rounded to the dtype is
+// still normal to 1e-3 in skewness and excess kurtosis (rounding.h); the
+// bounded targets (uniform, truncated normal) get the exact range test of
+// support.h at small n instead: the variance of a uniform sample has no
+// closed-form law, and (min, max) is the uniform's sufficient statistic.
 #ifndef INITCHECK_VERIFY_MOMENTS_H_
 #define INITCHECK_VERIFY_MOMENTS_H_
 
@@ -67,7 +82,7 @@ Moments compute_moments(std::span<const float> x);
 // "shift_in_sd"}.
 TestResult mean_test(const Moments& m, const Distribution& target);
 TestResult mean_test(const Moments& m, double target_mean, double target_sd,
-                     double target_skewness = 0.0);
+                     double target_skewness = 0.0, bool exact_normal = false);
 
 // Variance z-test with the target's variance and excess kurtosis. details
 // {"variance", "target_variance", "ratio", "se_ratio"}; note "variance 0.774x
@@ -75,6 +90,10 @@ TestResult mean_test(const Moments& m, double target_mean, double target_sd,
 TestResult variance_test(const Moments& m, const Distribution& target);
 TestResult variance_test(const Moments& m, double target_variance,
                          double target_excess_kurtosis);
+
+// Exact chi-square test of the variance for a normal target (see above).
+// details as variance_test, dof = n - 1.
+TestResult variance_chi_square_test(const Moments& m, double target_variance);
 
 // sigma^4 (2/(n-1) + kappa/n).
 double sample_variance_variance(int64_t n, double variance,

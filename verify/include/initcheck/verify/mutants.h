@@ -70,6 +70,9 @@ struct Mutant {
   int64_t assert_detected_at = int64_t{1} << 18;
   // Why a mutant is expected to need more than 2^18 elements, or none.
   std::string limit_note;
+  // Where the power study's search for the smallest n starts for this
+  // mutant (0: PowerOptions::min_n_low), for bugs of small tensors.
+  int64_t min_n_low = 0;
 };
 
 // Every mutant, in catalogue order (at least the 15 the project requires;

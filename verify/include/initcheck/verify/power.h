@@ -93,17 +93,23 @@
 //   anderson_darling    uniform, approximate (ADinf series + M&M errfix fit)
 //   chi_square          uniform, approximate (chi2_{k-1} tail of a discrete
 //                       X^2; 50 bins, >= 20 expected per bin)
-//   mean, variance      uniform, approximate (normal approximation, CLT)
-//   serial_correlation, row_correlation_mean
+//   mean, variance      uniform, approximate (normal approximation, CLT;
+//                       exact for normal targets: chi-square, z)
+//   row_correlation_mean, haar_trace
 //                       uniform, approximate (normal approximation)
+//   haar_projection     uniform, exact (Beta(1/2, (m-1)/2))
+//   serial_correlation  Bonferroni over lags of self-normalized
+//                       autocorrelations: conservative, approximate
+//   haar_entries        chi-square of dependent entries: conservative,
+//                       approximate (haar.h)
 //   runs                uniform, approximate (normal approximation of an
 //                       integer statistic with sd ~ sqrt(n)/2, no continuity
 //                       correction)
 //   support, unbounded target (max |x - mu|)
-//                       uniform; exact for continuous data, approximate for
-//                       f16/bf16 values (the raw maximum sits on the grid)
-//   support, bounded target (extremes: min and max PIT, each two-sided, then
-//                       Bonferroni over the two) conservative, exact
+//                       uniform, exact (from the PITs, randomized over
+//                       rounding cells for f16/bf16 values)
+//   support, bounded target (extremes: range, one inside, outside, each
+//                       exact, Bonferroni over the three) conservative, exact
 //   row_correlation_max Bonferroni over row pairs: conservative,
 //                       approximate (Student t per pair)
 //   duplicate_rows      Poisson bound, p = 1 without duplicates: conservative
@@ -254,7 +260,9 @@ struct CalibrationCase {
 // (xavier_normal, Linear, f64), a Keras truncated normal (he_normal, keras
 // conv, f32), a PyTorch truncated normal in f16 (trunc_normal with +-2 sd
 // bounds), a uniform in bf16 (he_uniform, keras dense), sparse (f32) and
-// orthogonal (f32).
+// orthogonal (f32); and (issue 12) normal(mean=1, std=0.02) in bf16 (a norm
+// gain), normal(mean=1000, std=1) in f16 and bf16, orthogonal in bf16, and
+// biases of 16 values (uniform and normal, f32; their shape ignores n).
 std::vector<CalibrationCase> default_calibration_cases(int64_t n);
 
 // How a test's p-value behaves under H0 (see the table above).
