@@ -19,6 +19,10 @@ PYTHON ?= /usr/bin/python3
 PEERS = if [ -x "$(PYTHON)" ]; then $(PYTHON) bench/peers.py --out $(BUILD)/peers.json \
   --bench-json $(BUILD)/bench.json; else echo "peers skipped: no $(PYTHON)"; fi
 
+# The Python package: pybind11-dev and python3-dev build it; its tests need
+# python3-pytest and python3-numpy (missing: the tests fail) and
+# python3-torch (missing: the torch tests are skipped, ctest shows them as
+# Skipped); python3-venv is for the documented `pip install` in a venv.
 DEB_PACKAGES := cmake g++ ninja-build libboost-math-dev librapidcheck-dev libgtest-dev \
   libgmock-dev libbenchmark-dev libhwy-dev libeigen3-dev libcli11-dev libfmt-dev \
   nlohmann-json3-dev libtbb-dev libtomlplusplus-dev libzip-dev pkg-config \

@@ -21,10 +21,13 @@ import time
 
 import numpy as np
 import pytest
-import torch
+try:
+    import torch
+except ImportError:  # the tests that need it are skipped (conftest.needs_torch)
+    torch = None
 
 import initcheck
-from conftest import run_cli, variance_ratio
+from conftest import run_cli, variance_ratio, needs_torch
 
 LINEAR_DEFAULT = "kaiming_uniform(a=sqrt(5))"
 
@@ -102,6 +105,7 @@ def test_assert_follows_raises_with_the_diagnosis(seed):
     assert "  test                      statistic" in msg  # the table follows
 
 
+@needs_torch
 def test_pytest_shows_the_diagnosis(tmp_path):
     (tmp_path / "test_user.py").write_text(
         "import numpy as np, torch, initcheck, initcheck.torch\n"
@@ -139,6 +143,7 @@ def test_numpy_arrays_are_read_in_place():
     assert initcheck.check(w, "normal")
 
 
+@needs_torch
 def test_torch_tensors_are_read_in_place_in_every_float_dtype(seed):
     torch.manual_seed(seed)
     lin = torch.nn.Linear(256, 128)  # a Parameter with requires_grad
@@ -162,6 +167,7 @@ def test_torch_tensors_are_read_in_place_in_every_float_dtype(seed):
     assert not initcheck.check(lin16.weight * 10, LINEAR_DEFAULT)
 
 
+@needs_torch
 def test_torch_1_13_native_bf16_uniform_never_reaches_the_top_value():
     """A measured finding, pinned: torch 1.13's uniform_ on a bfloat16 tensor
     draws in bf16 arithmetic and never yields the largest bf16 value below
@@ -195,6 +201,7 @@ def test_buffer_protocol_and_array_interface_objects(seed):
     assert r.passed and r._run.addresses == [w.ctypes.data]
 
 
+@needs_torch
 def test_bf16_bits_from_fill_are_checked_with_dtype_bf16(seed):
     bits = initcheck.fill("xavier_normal", (96, 80), dtype="bf16", seed=seed)
     assert bits.dtype == np.uint16

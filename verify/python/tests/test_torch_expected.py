@@ -6,8 +6,10 @@ what is listed as unknown instead of guessed."""
 import math
 
 import pytest
-import torch
-from torch import nn
+from conftest import import_torch
+
+torch = import_torch()  # skipped with TORCH_MISSING where torch is absent
+from torch import nn  # noqa: E402
 
 import initcheck
 import initcheck.torch as it

@@ -8,8 +8,10 @@ tests (Holm), with fixed torch seeds (deterministic in CI; with
 INITCHECK_SEED=random each passing assertion false-alarms with probability
 <= 1e-6, ~5e-5 over the whole file)."""
 import pytest
-import torch
-from torch import nn
+from conftest import import_torch
+
+torch = import_torch()  # skipped with TORCH_MISSING where torch is absent
+from torch import nn  # noqa: E402
 
 import initcheck
 import initcheck.torch as it

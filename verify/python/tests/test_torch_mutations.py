@@ -11,8 +11,10 @@ at the family-wise alpha 1e-6 of the whole model; seeds are fixed."""
 import math
 
 import pytest
-import torch
-from torch import nn
+from conftest import import_torch
+
+torch = import_torch()  # skipped with TORCH_MISSING where torch is absent
+from torch import nn  # noqa: E402
 
 import initcheck.torch as it
 from conftest import variance_ratio
