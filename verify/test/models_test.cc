@@ -333,8 +333,12 @@ TEST(Bugs, PytorchPresetCatchesTheBiasBugsThroughTheSiblingWeight) {
   // Only the two biases are checked: both resolved from their weights.
   EXPECT_EQ(verdict, (std::map<std::string, bool>{{"conv.bias", false}, {"linear.bias", false}}));
   for (const TensorAssignment& a : run.tensors) {
-    if (a.tensor == "conv.bias") EXPECT_EQ(a.resolution.fans_from, "conv.weight");
-    if (a.tensor == "linear.bias") EXPECT_EQ(a.resolution.fans_from, "linear.weight");
+    if (a.tensor == "conv.bias") {
+      EXPECT_EQ(a.resolution.fans_from, "conv.weight");
+    }
+    if (a.tensor == "linear.bias") {
+      EXPECT_EQ(a.resolution.fans_from, "linear.weight");
+    }
   }
   // And the correct weights next to them pass under the preset.
   const CheckRun weights = check_file(

@@ -138,7 +138,9 @@ TEST(CheckEdge, AllEqualIsNoFalseAlarmWhenTheDtypeMakesTiesLikely) {
   }
   EXPECT_TRUE(found) << Describe(c);
   for (size_t i = 0; i < c.tests.size(); ++i) {
-    if (c.tests[i].name == "all_equal") EXPECT_FALSE(c.rejected[i]);
+    if (c.tests[i].name == "all_equal") {
+      EXPECT_FALSE(c.rejected[i]);
+    }
   }
 }
 
