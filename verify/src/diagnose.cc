@@ -791,6 +791,15 @@ std::string diagnose(const TensorCheck& c) {
         if (f && sc->spec().uses_fans) {
           hint = format("std off by %+.1f%%: wrong gain or fan?", pct) +
                  ImpliedFan(c, *f, o.ratio);
+        } else if (t.family == Family::kUniform && t.low < 0 &&
+                   Same(-t.low, t.high)) {
+          // Explicit symmetric bounds U(-b, b): b is usually computed, as
+          // gain sqrt(3 / fan) or 1 / sqrt(fan) (PyTorch's bias bound), so
+          // a scale error of b is a fan or gain error in that formula (the
+          // fixtures' conv bias: fan from in_channels alone, 3x too wide).
+          hint = format("std off by %+.1f%%: wrong bounds (a fan or gain in "
+                        "the bound's formula?)",
+                        pct);
         } else if (t.family == Family::kUniform) {
           hint = format("std off by %+.1f%%: wrong bounds?", pct);
         } else {

@@ -472,9 +472,12 @@ double ks_test_power_bound_shift(const Target& t, int64_t n, double d,
       KsCritical(n, level));
 }
 
-Resolution compute_resolution(const Target& target, DType dtype,
-                              std::span<const TestResult> tests, double level,
-                              int64_t family_size, double power) {
+namespace {
+
+Resolution ComputeResolutionUncached(const Target& target, DType dtype,
+                                     std::span<const TestResult> tests,
+                                     double level, int64_t family_size,
+                                     double power) {
   Resolution res;
   res.power = power;
   res.level = level;
@@ -630,6 +633,57 @@ Resolution compute_resolution(const Target& target, DType dtype,
   res.mean_sigma = mean.value;
   res.mean_test = mean.test;
   return res;
+}
+
+// Everything ComputeResolutionUncached reads, exactly (doubles in %a): the
+// target's law, the dtype, level, family size and power, and of each gating
+// test it consults its n, dof, whether it reports p_range (the joint
+// extremes test) and its tolerance.
+std::string ResolutionKey(const Target& t, DType dtype,
+                          std::span<const TestResult> tests, double level,
+                          int64_t family_size, double power) {
+  std::string k = format(
+      "%d|%d|%a|%a|%a|%a|%a|%a|%a|%a|%lld|%lld|%a|%lld|%a", int(t.family),
+      int(dtype), t.mean, t.variance, t.low, t.high, t.parent_mean,
+      t.parent_std, t.value, t.gain, static_cast<long long>(t.rows),
+      static_cast<long long>(t.cols), level,
+      static_cast<long long>(family_size), power);
+  for (const char* name : {"structure", "orthogonality", "variance", "mean",
+                           "support", "ks", "chi_square"}) {
+    if (const TestResult* r = Find(tests, name)) {
+      k += format("|%s:%lld:%a:%d:%a", name, static_cast<long long>(r->n),
+                  r->dof, int(std::isfinite(r->detail("p_range"))),
+                  r->detail("tolerance"));
+    }
+  }
+  return k;
+}
+
+}  // namespace
+
+// The power solves cost up to ~1 s for a bounded target (the joint extremes
+// quadrature inside a bisection, the exact KS critical value), and a
+// checkpoint's tensors -- or a calibration study's thousands of samples --
+// share a few keys: results are cached on the exact inputs, so a cached
+// answer is the computed one.
+Resolution compute_resolution(const Target& target, DType dtype,
+                              std::span<const TestResult> tests, double level,
+                              int64_t family_size, double power) {
+  static std::mutex mu;
+  static std::map<std::string, Resolution> cache;
+  const std::string key =
+      ResolutionKey(target, dtype, tests, level, family_size, power);
+  {
+    const std::lock_guard<std::mutex> lock(mu);
+    const auto it = cache.find(key);
+    if (it != cache.end()) return it->second;
+  }
+  Resolution r = ComputeResolutionUncached(target, dtype, tests, level,
+                                           family_size, power);
+  const std::lock_guard<std::mutex> lock(mu);
+  if (cache.size() > 4096) cache.clear();
+  cache.emplace(key, r);
+  return r;
 }
 
 std::string resolution_text(const Resolution& r) {

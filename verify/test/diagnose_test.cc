@@ -318,6 +318,22 @@ TEST(DiagnoseHints, SmallSampleOffersOnlyWhatItSees) {
   EXPECT_TRUE(Has(c, "bound too wide")) << Why(c);
 }
 
+// Explicit symmetric bounds U(-b, b) 3x too wide (a 1/sqrt(fan) bias bound
+// from in_channels alone for a 3x3 kernel): the scale error is put to the
+// bound's formula (fan or gain); asymmetric explicit bounds are not a
+// formula's output and keep the plain "wrong bounds?".
+TEST(DiagnoseHints, SymmetricExplicitBoundsNameTheFormula) {
+  const Geometry g = Geom({64, 64});
+  const TensorCheck sym = Check(Fill("uniform(a=-0.375, b=0.375)", g),
+                                "uniform(a=-0.125, b=0.125)", g);
+  ASSERT_FALSE(sym.pass);
+  EXPECT_TRUE(Has(sym, "a fan or gain in the bound's formula")) << Why(sym);
+  const TensorCheck asym = Check(Fill("uniform(a=-0.075, b=0.675)", g),
+                                 "uniform(a=0.1, b=0.3)", g);
+  ASSERT_FALSE(asym.pass);
+  EXPECT_FALSE(Has(asym, "fan")) << Why(asym);
+}
+
 TEST(DiagnoseHints, VariancePassedAsStd) {
   const Geometry g = Geom({128, 128});
   const TensorCheck yes =

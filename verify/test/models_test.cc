@@ -286,7 +286,6 @@ std::vector<Rule> ManifestRules(const json& f) {
 // rewrite (issue 12) is expected to name them; the test fails if one is
 // found after all, so the list only shrinks.
 const std::map<std::string, std::string> kKnownHintGaps = {
-    {"selu_gain_for_snn.weight", "variance 0.577x: outside the 2% window of the SELU-gain hint"},
 };
 
 // Words that mean the same as a manifest hint (the fixtures' hints and the
