@@ -67,13 +67,7 @@ def test_presets_strict_and_init_range_match_the_tool(cli):
 
 # As verify/test/fixtures/fixtures_test.cc's known_missing_hints: the verdict
 # is right, the diagnosis lacks the manifest's hint word.
-KNOWN_MISSING_HINTS = {
-    "selu_gain_for_snn.weight",  # 0.577x: outside SELU's 2% window
-    # main's fixtures test fails on the same tensor (a known failure of the
-    # "fixture hints" set, being fixed in the engine's diagnoses): the verdict
-    # is right, the diagnosis lacks "fan". Remove when main's test passes.
-    "conv.bias",
-}
+KNOWN_MISSING_HINTS = set()  # empty, as main's since the bound-formula and SELU hints
 
 
 def test_bugs_fail_with_their_hints(torch_manifest):
