@@ -7,6 +7,7 @@
 #                 (PyTorch, NumPy, SciPy; bench/peers.py) in build/peers.json
 #   make fuzz     run each fuzz target for a bounded time (clang, libFuzzer)
 #   make test-sanitize  the ctest suite under ASan + UBSan
+#   make python   the Python module in-tree (build/python/initcheck)
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
@@ -18,12 +19,17 @@ PYTHON ?= /usr/bin/python3
 PEERS = if [ -x "$(PYTHON)" ]; then $(PYTHON) bench/peers.py --out $(BUILD)/peers.json \
   --bench-json $(BUILD)/bench.json; else echo "peers skipped: no $(PYTHON)"; fi
 
+# The Python package: pybind11-dev and python3-dev build it; its tests need
+# python3-pytest and python3-numpy (missing: the tests fail) and
+# python3-torch (missing: the torch tests are skipped, ctest shows them as
+# Skipped); python3-venv is for the documented `pip install` in a venv.
 DEB_PACKAGES := cmake g++ ninja-build libboost-math-dev librapidcheck-dev libgtest-dev \
   libgmock-dev libbenchmark-dev libhwy-dev libeigen3-dev libcli11-dev libfmt-dev \
   nlohmann-json3-dev libtbb-dev libtomlplusplus-dev libzip-dev pkg-config \
-  libopenmpi-dev openmpi-bin
+  libopenmpi-dev openmpi-bin pybind11-dev python3-dev python3-venv python3-pytest \
+  python3-numpy python3-torch
 
-.PHONY: all build test report bench deps fuzz test-sanitize clean
+.PHONY: all build test report bench deps fuzz test-sanitize clean python
 
 all: build
 
@@ -63,6 +69,13 @@ report: deps $(BUILD)/CMakeCache.txt
 	$(BUILD)/bin/initcheck report --out reports --bench-json $(BUILD)/bench.json \
 	  --commit "$$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 
+# The Python package in the build tree (module + .py files); `make test` runs
+# its pytest suite through ctest (label python). For a venv install see
+# verify/python/README.md (pip install ./verify/python).
+python: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target initcheck_python
+	@echo "use it with: PYTHONPATH=$(BUILD)/python /usr/bin/python3 -c 'import initcheck'"
+
 bench: build
 	$(BUILD)/bin/initcheck_bench --benchmark_out=$(BUILD)/bench.json --benchmark_out_format=json
 	@$(PEERS)
@@ -88,7 +101,8 @@ fuzz: deps
 	@if [ ! -f $(FUZZ_BUILD)/CMakeCache.txt ]; then \
 	  CXX=$(FUZZ_CXX) cmake -S . -B $(FUZZ_BUILD) -G "$(GENERATOR)" \
 	    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINITCHECK_BUILD_FUZZ=ON \
-	    -DINITCHECK_BUILD_TOOLS=OFF -DINITCHECK_BUILD_BENCH=OFF -DINITCHECK_INSTALL=OFF; \
+	    -DINITCHECK_BUILD_TOOLS=OFF -DINITCHECK_BUILD_BENCH=OFF -DINITCHECK_INSTALL=OFF \
+	    -DINITCHECK_BUILD_PYTHON=OFF; \
 	fi
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target initcheck_fuzz
 	lib/test/fuzz/run_fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
@@ -100,7 +114,10 @@ fuzz: deps
 # by SANITIZE_EXCLUDE (a ctest -E regex):
 #   - cli.resources.* and verify.resources.* measure peak RSS (ASan's shadow
 #     memory and its quarantine of freed blocks make RSS meaningless there).
-# The preset does not build the benchmarks (nor their smoke test).
+# The preset does not build the benchmarks (nor their smoke test), nor the
+# Python module (an ASan-instrumented extension cannot be loaded into Debian's
+# uninstrumented python3; check_view/check_tensors, which it calls, are
+# covered by verify's check_memory_test).
 # SANITIZE_LABELS (a ctest -L regex, default all) narrows the run, e.g.
 # SANITIZE_LABELS='lib|verify|cli|fuzz' for the fast subset.
 SANITIZE_BUILD ?= build-asan

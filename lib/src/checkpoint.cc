@@ -356,6 +356,43 @@ void Checkpoint::index_entries() {
   }
 }
 
+CheckpointEntry float_entry(std::string name, DType dtype, Shape shape) {
+  CheckpointEntry e;
+  e.name = std::move(name);
+  e.dtype_name = std::string(dtype_name(dtype));
+  e.dtype = dtype;
+  e.kind = ElementKind::kFloat;
+  e.element_bytes = static_cast<int>(dtype_size(dtype));
+  e.shape = std::move(shape);
+  return e;
+}
+
+MemoryCheckpoint::MemoryCheckpoint(std::string label, std::vector<MemoryTensor> tensors)
+    : Checkpoint(std::move(label)) {
+  entries_.reserve(tensors.size());
+  data_.reserve(tensors.size());
+  for (MemoryTensor& t : tensors) {
+    CheckpointEntry& e = t.entry;
+    e.file = path();
+    if (e.kind != ElementKind::kUnsupported) CheckReadableKind(e);
+    if (e.dtype && (e.kind != ElementKind::kFloat ||
+                    e.element_bytes != static_cast<int>(dtype_size(*e.dtype)))) {
+      throw Error(Prefix(e) + "entry of dtype " + e.dtype_name + " does not describe " +
+                  std::string(dtype_name(*e.dtype)) + " elements");
+    }
+    if (t.data == nullptr && e.numel() > 0) throw Error(Prefix(e) + "tensor has no data pointer");
+    entries_.push_back(std::move(e));
+    data_.push_back(t.data);
+  }
+  index_entries();
+}
+
+TensorData MemoryCheckpoint::read(std::size_t i) const {
+  const CheckpointEntry& e = entries_.at(i);
+  CheckReadableKind(e);
+  return TensorData::borrowed(e, e.numel() == 0 ? nullptr : data_[i]);
+}
+
 std::string checkpoint_kind(const std::string& path) {
   std::string lower = path;
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -933,16 +933,27 @@ bool CheckRun::pass() const {
   return checks_pass && (!strict || strict_issues().empty());
 }
 
-CheckRun check_file(const std::string& path, const Scheme& scheme,
-                    const std::string& tensor, const CheckOptions& o) {
-  const auto start = Clock::now();
+namespace {
+
+void CheckSchemeOptions(const CheckOptions& o) {
   CheckAlpha(o.alpha);
   validate_geometry([&] {
     Geometry g = o.geometry;
     g.shape = {1, 1};
     return g;
   }());
-  const std::unique_ptr<Checkpoint> ck = Checkpoint::open(path, o.limits);
+}
+
+void CheckRuleOptions(const std::vector<Rule>& rules, const CheckOptions& o) {
+  CheckAlpha(o.alpha);
+  if (rules.empty()) throw Error("no rules given");
+  for (const Rule& r : rules) validate_rule(r);
+}
+
+// check_file(path, scheme, tensor) once the checkpoint is open.
+CheckRun CheckOne(const Checkpoint* ck, const Scheme& scheme, const std::string& tensor,
+                  const CheckOptions& o, Clock::time_point start) {
+  const std::string& path = ck->path();
   const auto& entries = ck->entries();
   std::size_t index = entries.size();
   if (!tensor.empty()) {
@@ -991,6 +1002,23 @@ CheckRun check_file(const std::string& path, const Scheme& scheme,
   Run(*ck, o, run);
   run.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return run;
+}
+
+}  // namespace
+
+CheckRun check_file(const std::string& path, const Scheme& scheme,
+                    const std::string& tensor, const CheckOptions& o) {
+  const auto start = Clock::now();
+  CheckSchemeOptions(o);
+  const std::unique_ptr<Checkpoint> ck = Checkpoint::open(path, o.limits);
+  return CheckOne(ck.get(), scheme, tensor, o, start);
+}
+
+CheckRun check_checkpoint(const Checkpoint& ck, const Scheme& scheme, const std::string& tensor,
+                          const CheckOptions& o) {
+  const auto start = Clock::now();
+  CheckSchemeOptions(o);
+  return CheckOne(&ck, scheme, tensor, o, start);
 }
 
 void require_checks(const CheckPlan& plan, const CheckOptions& o) {
@@ -1053,19 +1081,63 @@ CheckRun finish_planned(CheckPlan plan, std::vector<PlannedCheck> outcomes,
   return finish_run(std::move(plan), std::move(checks), o);
 }
 
-CheckRun check_file(const std::string& path, const std::vector<Rule>& rules,
-                    const CheckOptions& o) {
-  const auto start = Clock::now();
-  CheckAlpha(o.alpha);
-  if (rules.empty()) throw Error("no rules given");
-  for (const Rule& r : rules) validate_rule(r);
-  const std::unique_ptr<Checkpoint> ck = Checkpoint::open(path, o.limits);
-  CheckPlan plan = plan_checks(*ck, rules, o);
+namespace {
+
+// check_file(path, rules) once the checkpoint is open.
+CheckRun CheckRules(const Checkpoint& ck, const std::vector<Rule>& rules, const CheckOptions& o,
+                    Clock::time_point start) {
+  CheckPlan plan = plan_checks(ck, rules, o);
   require_checks(plan, o);
-  std::vector<PlannedCheck> outcomes = check_planned(*ck, plan, planned_checks(plan), o);
+  std::vector<PlannedCheck> outcomes = check_planned(ck, plan, planned_checks(plan), o);
   CheckRun run = finish_planned(std::move(plan), std::move(outcomes), o);
   run.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return run;
+}
+
+// The caller's tensors as a MemoryCheckpoint (zero copy).
+MemoryCheckpoint InMemory(const std::vector<NamedView>& tensors, const std::string& label) {
+  std::vector<MemoryTensor> entries;
+  entries.reserve(tensors.size());
+  for (const NamedView& t : tensors) {
+    entries.push_back({float_entry(t.name, t.view.dtype, t.view.shape), t.view.data});
+  }
+  return MemoryCheckpoint(label, std::move(entries));
+}
+
+}  // namespace
+
+CheckRun check_file(const std::string& path, const std::vector<Rule>& rules,
+                    const CheckOptions& o) {
+  const auto start = Clock::now();
+  CheckRuleOptions(rules, o);
+  const std::unique_ptr<Checkpoint> ck = Checkpoint::open(path, o.limits);
+  return CheckRules(*ck, rules, o, start);
+}
+
+CheckRun check_checkpoint(const Checkpoint& ck, const std::vector<Rule>& rules,
+                          const CheckOptions& o) {
+  const auto start = Clock::now();
+  CheckRuleOptions(rules, o);
+  return CheckRules(ck, rules, o, start);
+}
+
+CheckRun check_view(const TensorView& tensor, const Scheme& scheme, const CheckOptions& o,
+                    const std::string& label) {
+  const auto start = Clock::now();
+  CheckSchemeOptions(o);
+  const MemoryCheckpoint ck = InMemory({NamedView{"", tensor}}, label);
+  return CheckOne(&ck, scheme, "", o, start);
+}
+
+CheckRun check_tensors(const std::vector<NamedView>& tensors, const std::vector<Rule>& rules,
+                       const CheckOptions& o, const std::string& label) {
+  const auto start = Clock::now();
+  CheckRuleOptions(rules, o);
+  for (const NamedView& t : tensors) {
+    if (t.name.empty()) throw Error(label + ": a tensor has an empty name");
+  }
+  const MemoryCheckpoint ck = InMemory(tensors, label);
+  return CheckRules(ck, rules, o, start);
 }
 
 }  // namespace initcheck::verify

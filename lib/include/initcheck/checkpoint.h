@@ -74,6 +74,11 @@ class TensorData {
   TensorData() = default;
   TensorData(const CheckpointEntry& entry, const std::byte* data,
              std::shared_ptr<const void> owner, bool mapped);
+  // A view of memory the caller owns and keeps valid (MemoryCheckpoint):
+  // nothing is copied or owned; mapped() is false.
+  static TensorData borrowed(const CheckpointEntry& entry, const std::byte* data) {
+    return TensorData(entry, data, nullptr, false);
+  }
 
   ElementKind kind() const { return kind_; }
   int element_bytes() const { return element_bytes_; }
@@ -131,6 +136,39 @@ class Checkpoint {
  private:
   std::string path_;
   std::vector<std::pair<std::string_view, std::size_t>> by_name_;  // sorted
+};
+
+// ---- Tensors in the caller's memory -----------------------------------------
+
+// One tensor of a MemoryCheckpoint: its entry (name, dtype_name, dtype,
+// kind, element_bytes, shape; `file` is set to the checkpoint's label) and
+// its elements in C order, in memory the caller owns.
+struct MemoryTensor {
+  CheckpointEntry entry;
+  const std::byte* data = nullptr;
+};
+
+// The entry of a float tensor in memory: dtype_name is dtype_name(dtype)
+// ("f32", ...), as the Python bindings and messages spell it.
+CheckpointEntry float_entry(std::string name, DType dtype, Shape shape);
+
+// A Checkpoint over tensors in the caller's memory (a NumPy array, a torch
+// module's parameters), so that the checking engine (verify's plan_checks,
+// check_assignment, finish_run) treats them exactly as a file's tensors:
+// read() returns TensorData::borrowed views of the caller's bytes (zero
+// copy). The caller keeps the bytes valid and unchanged while the checkpoint
+// is used. kind() is "memory"; `label` stands for the path in messages.
+// Throws Error (naming the label) for a duplicate name, a tensor with
+// elements but no data pointer, or an entry whose element size does not fit
+// its kind.
+class MemoryCheckpoint final : public Checkpoint {
+ public:
+  MemoryCheckpoint(std::string label, std::vector<MemoryTensor> tensors);
+  std::string_view kind() const override { return "memory"; }
+  TensorData read(std::size_t i) const override;
+
+ private:
+  std::vector<const std::byte*> data_;
 };
 
 // "npy", "safetensors", "sharded-safetensors" (a name ending in

@@ -28,6 +28,13 @@
 // strict_issues(). Without it they are listed and the verdict is that of the
 // checked tensors.
 //
+// In memory: check_view() and check_tensors() are check_file's two entry
+// points over tensors in the caller's memory (a NumPy array, a torch
+// module's parameters, through the Python bindings): a MemoryCheckpoint
+// (checkpoint.h) whose entries point into the caller's buffers (zero copy),
+// then exactly what check_file does with a file -- the same planning,
+// battery, Holm decision, messages and output formats.
+//
 // Determinism: the result (and every output format of it except timings)
 // is the same for any thread count and memory budget.
 //
@@ -224,6 +231,34 @@ CheckRun check_file(const std::string& path, const Scheme& scheme,
 // and nothing fails (every tensor skipped).
 CheckRun check_file(const std::string& path, const std::vector<Rule>& rules,
                     const CheckOptions& options);
+
+// ---- Tensors in the caller's memory ------------------------------------------
+
+// A named tensor in the caller's memory (check_tensors). The elements must
+// stay valid and unchanged during the call.
+struct NamedView {
+  std::string name;
+  TensorView view;
+};
+
+// check_file(path, scheme, "", options) for one tensor in memory: `label`
+// stands for the path in CheckRun::file and in messages (CheckRun::kind is
+// "memory"). Throws Error as check_file does (a scheme that cannot apply,
+// an empty tensor, ...).
+CheckRun check_view(const TensorView& tensor, const Scheme& scheme,
+                    const CheckOptions& options, const std::string& label = "<array>");
+
+// check_file(path, rules, options) over named tensors in memory, in the
+// given order (names unique and not empty; `label` stands for the path).
+CheckRun check_tensors(const std::vector<NamedView>& tensors, const std::vector<Rule>& rules,
+                       const CheckOptions& options, const std::string& label = "<memory>");
+
+// The same over any checkpoint already open (a file's, a MemoryCheckpoint
+// with integer or bool entries): check_file is Checkpoint::open, then these.
+CheckRun check_checkpoint(const Checkpoint& ck, const Scheme& scheme, const std::string& tensor,
+                          const CheckOptions& options);
+CheckRun check_checkpoint(const Checkpoint& ck, const std::vector<Rule>& rules,
+                          const CheckOptions& options);
 
 }  // namespace initcheck::verify
 
