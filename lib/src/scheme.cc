@@ -802,18 +802,21 @@ Scheme Scheme::parse_unchecked(std::string_view text) {
     if (!given[j]) {
       if (q.is_word && tfjs && q.key == "distribution") {
         // TF.js VarianceScaling's default distribution is 'normal'.
-        given[j] = Value(string("truncated_normal_uncorrected"));
+        given[j].emplace(std::in_place_type<string>, "truncated_normal_uncorrected");
       } else if (q.is_word) {
-        given[j] = Value(string(q.default_word));
+        given[j].emplace(std::in_place_type<string>, q.default_word);
       } else if (q.default_number) {
-        given[j] = Value(*q.default_number);
+        given[j].emplace(std::in_place_type<double>, *q.default_number);
       } else {
         throw Error(name + ": missing required parameter '" + string(q.key) +
                     "' (e.g. " + name + "(" + string(q.key) + "=0.1))");
       }
     }
     if (q.is_word) {
-      if (tfjs) given[j] = Value(TfjsWord(q.key, std::get<string>(*given[j])));
+      if (tfjs) {
+        string word = TfjsWord(q.key, std::get<string>(*given[j]));
+        given[j].emplace(std::in_place_type<string>, std::move(word));
+      }
       const string& w = std::get<string>(*given[j]);
       if (q.key == "nonlinearity") {
         const auto& names = nonlinearity_names();

@@ -76,7 +76,7 @@ struct SchemeSpec {
   SchemeId id;
   std::string_view name;
   Convention convention;
-  std::vector<ParamSpec> params;
+  std::vector<ParamSpec> params = {};
   bool uses_fans = false;      // needs fan_in/fan_out (rank >= 2)
   std::string_view summary;    // one line: the distribution and its formula
   std::string_view reference;  // the paper or documentation
