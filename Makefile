@@ -59,15 +59,23 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900 -LE memory_target
 	cd $(BUILD) && ctest --output-on-failure --timeout 900 -L memory_target
 
-# The main job: the tool and the benchmarks only (no test binaries), a short
-# benchmark run, then every report under reports/.
+# The main job: the tools only (no test binaries), the producers of the
+# data products (reports/data/, committed), a short benchmark run
+# (build/bench.json, build/peers.json), then the renderer, which reads only
+# that JSON (reports/README.md lists the commands; each report can be
+# rendered alone with `initcheck report --only NAME`).
+COMMIT = $$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 report: deps $(BUILD)/CMakeCache.txt
-	cmake --build $(BUILD) -j $(JOBS) --target initcheck_cli initcheck_bench
+	cmake --build $(BUILD) -j $(JOBS) --target initcheck_cli initcheck_verify_study initcheck_bench
+	$(BUILD)/bin/initcheck_verify_study --conformance --calibration --power --frameworks \
+	  --min-n-seeds 100 --min-n-high 2097152 --calibration-seeds 1000 --calibration-n 16384 \
+	  --commit "$(COMMIT)" --out reports/data -q
+	$(BUILD)/bin/initcheck propagate study --commit "$(COMMIT)" --out reports/data/propagation -q
 	$(BUILD)/bin/initcheck_bench --benchmark_min_time=0.1 \
 	  --benchmark_out=$(BUILD)/bench.json --benchmark_out_format=json >/dev/null
 	@$(PEERS)
-	$(BUILD)/bin/initcheck report --out reports --bench-json $(BUILD)/bench.json \
-	  --commit "$$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	$(BUILD)/bin/initcheck report --data reports/data --bench-json $(BUILD)/bench.json \
+	  --peers-json $(BUILD)/peers.json --out reports
 
 # The Python package in the build tree (module + .py files); `make test` runs
 # its pytest suite through ctest (label python). For a venv install see

@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
       "  initcheck check w.npy 'kaiming_uniform(a=sqrt(5))'\n"
       "  initcheck check model.safetensors --rule '*.weight=xavier_uniform'\n"
       "  initcheck propagate --weights kaiming_normal --activation relu\n"
-      "  initcheck report --out reports/",
+      "  initcheck report --data reports/data --out reports/",
       "initcheck");
   app.require_subcommand(1);
   app.set_version_flag("--version", INITCHECK_VERSION);

@@ -1,44 +1,69 @@
-// `initcheck report`: regenerate every report under reports/.
+// `initcheck report`: render the reports under reports/ from the data
+// products the producers wrote (initcheck/report/render.h). Runs no
+// experiment.
 #include <fmt/format.h>
 
+#include <filesystem>
+#include <span>
+
 #include "command.h"
-#include "initcheck/report/report.h"
+#include "initcheck/error.h"
+#include "initcheck/io.h"
+#include "initcheck/report/render.h"
 
 namespace initcheck::cli {
 namespace {
 
 struct ReportArgs {
-  report::ReportOptions o;
+  report::RenderOptions o;
+  std::string out = "reports";
   bool quiet = false;
 };
+
+void Run(const ReportArgs& a) {
+  // Every file is rendered before any is written: a failure leaves the old
+  // reports intact.
+  const auto files = report::render_reports(a.o);
+  namespace fs = std::filesystem;
+  for (const report::RenderedFile& f : files) {
+    const fs::path path = fs::path(a.out) / f.path;
+    std::error_code ec;
+    fs::create_directories(path.parent_path(), ec);
+    if (ec) throw Error("cannot create " + path.parent_path().string() + ": " + ec.message());
+    write_file_atomically(path.string(),
+                          std::as_bytes(std::span(f.content.data(), f.content.size())));
+  }
+  if (!a.quiet) fmt::print(stderr, "wrote {} files to {}\n", files.size(), a.out);
+}
 
 void Setup(CLI::App& app) {
   static ReportArgs a;
   CLI::App* sub = app.add_subcommand(
       "report",
-      "Regenerate the reports (markdown + SVG): conformance of every scheme, power of the "
-      "battery against a catalogue of initializer bugs, calibration, variance propagation "
-      "theory vs simulation, benchmarks.\n"
+      "Render the reports (markdown + gnuplot SVG) from the data products: conformance, "
+      "calibration, power and frameworks JSON (initcheck_verify_study), the propagation "
+      "studies (initcheck propagate study), Google Benchmark and peers JSON. Runs no "
+      "experiment; `make report` runs the producers first.\n"
       "Examples:\n"
-      "  initcheck report --out reports\n"
-      "  initcheck report --out /tmp/r --quick          (a reduced grid, ~seconds)\n"
-      "  initcheck report --out reports --bench-json build/bench.json --commit $(git "
-      "rev-parse --short HEAD)\n"
-      "Output does not depend on --threads; apart from benchmarks.md it is byte-identical "
-      "from run to run.");
-  sub->add_option("--out", a.o.out_dir, "output directory")->default_val("reports");
-  add_threads_option(sub, a.o.threads);
-  sub->add_flag("--quick", a.o.quick, "a reduced grid (smoke tests)");
+      "  initcheck report --data reports/data --out reports --bench-json build/bench.json "
+      "--peers-json build/peers.json\n"
+      "  initcheck report --data reports/data --out reports --only power\n"
+      "Output is a pure function of the data: byte-identical from run to run.");
+  sub->add_option("--data", a.o.data_dir, "directory of the data products")
+      ->default_val("reports/data");
+  sub->add_option("--out", a.out, "output directory")->default_val("reports");
   sub->add_option("--bench-json", a.o.bench_json,
-                  "Google Benchmark JSON to turn into benchmarks.md (else it is kept)");
-  sub->add_option("--commit", a.o.commit, "commit id recorded in README.md");
-  sub->add_flag("-q,--quiet", a.quiet, "no progress output");
-  sub->callback([] {
-    a.o.progress = !a.quiet;
-    a.o.command = "initcheck report --out " + a.o.out_dir + (a.o.quick ? " --quick" : "");
-    report::write_reports(a.o);
-    if (!a.quiet) fmt::print(stderr, "wrote reports to {}\n", a.o.out_dir);
-  });
+                  "Google Benchmark JSON for benchmarks.md (else benchmarks.md is kept)");
+  sub->add_option("--peers-json", a.o.peers_json,
+                  "bench/peers.py JSON (missing: the peer columns say so)");
+  sub->add_option("--only", a.o.only,
+                  "reports to render (comma-separated: conformance, power, frameworks, "
+                  "propagation, benchmarks; default all, plus README.md)")
+      ->delimiter(',');
+  sub->add_option("--keep-plot-files", a.o.keep_plot_files,
+                  "keep the gnuplot scripts and data files in this directory");
+  sub->add_flag("-q,--quiet", a.quiet, "no summary line");
+  sub->callback([] { Run(a); });
 }
 
 const Registrar registrar(40, Setup);

@@ -11,6 +11,18 @@
 //       cores): DIR/tail_calibration.json and DIR/tail_calibration.md (the
 //       markdown table rendered from the JSON). The reports keep it in
 //       reports/data/tail_calibration.json.
+//   initcheck_verify_study --conformance --frameworks --out DIR
+//       the data products of reports/conformance.md and frameworks.md
+//       (tools/report_data.h): DIR/conformance.json (every scheme x layout x
+//       dtype filled by lib and checked by the battery) and
+//       DIR/frameworks.json (the PyTorch and TF.js fixtures of
+//       verify/test/data/, checked against their documented laws; --fixtures
+//       DIR names the fixture directories, default torch and tfjs there).
+//   --commit ID              recorded in every JSON written ("commit")
+//   --min-n-seeds K, --min-n-high N, --calibration-seeds K, --calibration-n N
+//                            override the full settings (`make report` uses
+//                            smaller ones; the JSON records what was used)
+//   -q, --quiet              no progress lines
 //   --quick                  CI-sized settings (power: 5 seeds, no min n;
 //                            calibration: 500 seeds at 2^14; tail: K / 100)
 //   --seed N                 base seed (default: the library's)
@@ -23,18 +35,38 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <optional>
+
+#include <nlohmann/json.hpp>
 
 #include "initcheck/error.h"
 #include "initcheck/verify/power.h"
 #include "initcheck/verify/tail_calibration.h"
+#include "report_data.h"
+
+namespace {
+
+// The study's JSON with "commit" added (key order kept).
+std::string WithCommit(const std::string& json, const std::string& commit) {
+  auto j = nlohmann::ordered_json::parse(json);
+  j["commit"] = commit.empty() ? "unknown" : commit;
+  return j.dump(2) + "\n";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace initcheck::verify;
   CLI::App app("Power and calibration studies of the initcheck battery",
                "initcheck_verify_study");
   bool power = false, calibration = false, tail = false, quick = false;
+  bool conformance = false, frameworks = false, quiet = false;
+  std::string commit;
+  std::vector<std::string> fixtures;
+  int min_n_seeds = 0, calibration_seeds = 0;
+  int64_t min_n_high = 0, calibration_n = 0;
   std::string out = "verify-studies";
   std::optional<uint64_t> seed;
   std::vector<std::string> mutants, tail_cases;
@@ -45,6 +77,19 @@ int main(int argc, char** argv) {
                "run the calibration meta-experiment");
   app.add_flag("--tail-calibration", tail,
                "measure each test's rejection rate at alpha 1e-3..1e-5");
+  app.add_flag("--conformance", conformance,
+               "every scheme x layout x dtype through the battery (conformance.json)");
+  app.add_flag("--frameworks", frameworks,
+               "the framework fixtures through the battery (frameworks.json)");
+  app.add_option("--fixtures", fixtures,
+                 "fixture directories with a manifest.json (repeatable; default "
+                 "verify/test/data/torch and tfjs)");
+  app.add_option("--commit", commit, "commit id recorded in the JSON");
+  app.add_option("--min-n-seeds", min_n_seeds, "power: seeds per point of the min-n search");
+  app.add_option("--min-n-high", min_n_high, "power: largest n of the min-n search");
+  app.add_option("--calibration-seeds", calibration_seeds, "calibration: seeds per case");
+  app.add_option("--calibration-n", calibration_n, "calibration: elements per tensor");
+  app.add_flag("-q,--quiet", quiet, "no progress lines");
   app.add_flag("--quick", quick, "CI-sized settings instead of the full ones");
   app.add_option("--out", out, "output directory")
       ->default_val("verify-studies");
@@ -57,14 +102,15 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "threads (0: all cores)")
       ->default_val(0);
   CLI11_PARSE(app, argc, argv);
-  if (!power && !calibration && !tail) {
-    std::cerr << "initcheck_verify_study: give --power, --calibration and/or "
-                 "--tail-calibration\n";
+  if (!power && !calibration && !tail && !conformance && !frameworks) {
+    std::cerr << "initcheck_verify_study: give --power, --calibration, "
+                 "--tail-calibration, --conformance and/or --frameworks\n";
     return 2;
   }
-  auto log = [](const std::string& line) {
-    std::fprintf(stderr, "%s\n", line.c_str());
-  };
+  std::function<void(const std::string&)> log;
+  if (!quiet) {
+    log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  }
   int rc = 0;
   try {
     std::filesystem::create_directories(out);
@@ -75,11 +121,13 @@ int main(int argc, char** argv) {
         o.find_min_n = false;
       }
       if (seed) o.base_seed = *seed;
+      if (min_n_seeds > 0) o.min_n_seeds = min_n_seeds;
+      if (min_n_high > 0) o.min_n_high = min_n_high;
       o.mutants = mutants;
       o.threads = threads;
       o.progress = log;
       const PowerResults r = run_power_study(o);
-      write_text_file(out + "/power.json", to_json(r));
+      write_text_file(out + "/power.json", WithCommit(to_json(r), commit));
       std::fprintf(stderr, "power: %zu mutants in %.1f s -> %s/power.json\n",
                    r.mutants.size(), r.elapsed_seconds, out.c_str());
       for (const MutantPower& m : r.mutants) {
@@ -105,10 +153,12 @@ int main(int argc, char** argv) {
         o.n = 1 << 14;
       }
       if (seed) o.base_seed = *seed;
+      if (calibration_seeds > 0) o.seeds = calibration_seeds;
+      if (calibration_n > 0) o.n = calibration_n;
       o.threads = threads;
       o.progress = log;
       const CalibrationResults r = run_calibration(o);
-      write_text_file(out + "/calibration.json", to_json(r));
+      write_text_file(out + "/calibration.json", WithCommit(to_json(r), commit));
       std::fprintf(stderr,
                    "calibration: %s in %.1f s -> %s/calibration.json\n%s",
                    r.pass ? "pass" : "FAIL", r.elapsed_seconds, out.c_str(),
@@ -124,7 +174,7 @@ int main(int argc, char** argv) {
       o.threads = threads;
       o.progress = log;
       const TailCalibrationResults r = run_tail_calibration(o);
-      const std::string json = to_json(r);
+      const std::string json = WithCommit(to_json(r), commit);
       write_text_file(out + "/tail_calibration.json", json);
       write_text_file(out + "/tail_calibration.md",
                       tail_calibration_markdown(json));
@@ -133,6 +183,20 @@ int main(int argc, char** argv) {
                    r.pass ? "pass" : "FAIL", r.elapsed_seconds, out.c_str(),
                    tail_failures(r).c_str());
       if (!r.pass) rc = 1;
+    }
+    if (conformance) {
+      write_text_file(out + "/conformance.json",
+                      tools::conformance_json(quick, threads, commit));
+      if (!quiet) std::fprintf(stderr, "conformance -> %s/conformance.json\n", out.c_str());
+    }
+    if (frameworks) {
+      if (fixtures.empty()) {
+        fixtures = {std::string(INITCHECK_SOURCE_DIR) + "/verify/test/data/torch",
+                    std::string(INITCHECK_SOURCE_DIR) + "/verify/test/data/tfjs"};
+      }
+      write_text_file(out + "/frameworks.json",
+                      tools::frameworks_json(INITCHECK_SOURCE_DIR, fixtures, threads, commit));
+      if (!quiet) std::fprintf(stderr, "frameworks -> %s/frameworks.json\n", out.c_str());
     }
   } catch (const initcheck::Error& e) {
     std::cerr << "initcheck_verify_study: error: " << e.what() << "\n";

@@ -123,25 +123,28 @@ foreach(base propagate propagate2)
   same_across_runs(${WORK}/${base} .json)
 endforeach()
 
-# ---- report --quick ---------------------------------------------------------------
+# ---- propagate study --quick + report (the renderer) -------------------------------
+# The producer with 1, 2, 3 threads (and 2 again), then the renderer on each
+# data directory into the same --out (README.md is rendered only for the
+# whole set, so --only propagation writes the markdown and its figures).
 foreach(t 1 2 3 2b)
   string(REPLACE "b" "" threads "${t}")
-  # The same --out for every run (README.md records the command line, which
-  # does not mention --threads), then renamed.
-  run(0 report --quick --out report --threads ${threads} --commit determinism -q)
+  run(0 propagate study --quick --out data_t${t}/propagation --threads ${threads}
+      --commit determinism -q)
+  run(0 report --data data_t${t} --only propagation --out report -q)
   file(RENAME "${WORK}/report" "${WORK}/report_t${t}")
+  # The data products are compared too.
+  file(COPY "${WORK}/data_t${t}/propagation" DESTINATION "${WORK}/report_t${t}/data")
 endforeach()
 file(GLOB_RECURSE files RELATIVE "${WORK}/report_t1" "${WORK}/report_t1/*")
-list(REMOVE_ITEM files benchmarks.md)
 list(LENGTH files nfiles)
 if(nfiles LESS 3)
-  message(FATAL_ERROR "report --quick wrote only ${nfiles} files: ${files}")
+  message(FATAL_ERROR "propagate study + report wrote only ${nfiles} files: ${files}")
 endif()
 foreach(t 2b 2 3)
   file(GLOB_RECURSE other RELATIVE "${WORK}/report_t${t}" "${WORK}/report_t${t}/*")
-  list(REMOVE_ITEM other benchmarks.md)
   if(NOT other STREQUAL files)
-    message(FATAL_ERROR "report --threads ${t} wrote other files:\n${other}\nvs\n${files}")
+    message(FATAL_ERROR "--threads ${t} wrote other files:\n${other}\nvs\n${files}")
   endif()
 endforeach()
 foreach(f IN LISTS files)
