@@ -24,13 +24,6 @@ std::unique_ptr<Checkpoint> open_npz(const std::string& path, const ReadLimits& 
 
 namespace {
 
-std::string Quote(std::string_view s) {
-  std::string q = "'";
-  q += internal::printable(s, 80);
-  q += "'";
-  return q;
-}
-
 // An owned buffer of n bytes aligned for any element type (64 bytes).
 std::shared_ptr<std::byte> AlignedBuffer(std::size_t n) {
   const std::size_t bytes = std::max<std::size_t>(64, (n + 63) / 64 * 64);
@@ -53,7 +46,7 @@ void CheckLimit(const CheckpointEntry& e, const ReadLimits& limits, const std::s
 
 // "path: tensor 'name': " for messages about one entry ("path: " for a .npy).
 std::string Prefix(const CheckpointEntry& e) {
-  return e.name.empty() ? e.file + ": " : e.file + ": tensor " + Quote(e.name) + ": ";
+  return e.name.empty() ? e.file + ": " : e.file + ": tensor " + internal::quoted(e.name) + ": ";
 }
 
 void CheckReadableKind(const CheckpointEntry& e) {
@@ -244,19 +237,19 @@ class ShardedCheckpoint final : public Checkpoint {
       try {
         files_.push_back(std::make_unique<StFile>(dir + shard));
       } catch (const Error& e) {
-        throw Error(path + ": shard " + Quote(shard) + ": " + e.what());
+        throw Error(path + ": shard " + internal::quoted(shard) + ": " + e.what());
       }
       const StFile& f = *files_.back();
       int64_t found = 0;
       for (const SafetensorsEntry& s : f.header.entries) {
         const auto it = shard_of.find(s.name);
         if (it == shard_of.end()) {
-          throw Error(path + ": tensor " + Quote(s.name) + " of shard " + Quote(shard) +
+          throw Error(path + ": tensor " + internal::quoted(s.name) + " of shard " + internal::quoted(shard) +
                       " is not in the index's weight_map");
         }
         if (it->second != shard) {
-          throw Error(path + ": tensor " + Quote(s.name) + " is in shard " + Quote(shard) +
-                      " but the index maps it to " + Quote(it->second));
+          throw Error(path + ": tensor " + internal::quoted(s.name) + " is in shard " + internal::quoted(shard) +
+                      " but the index maps it to " + internal::quoted(it->second));
         }
         ++found;
         entries_.push_back(EntryOf(s, f.path));
@@ -270,8 +263,8 @@ class ShardedCheckpoint final : public Checkpoint {
               f.header.entries.begin(), f.header.entries.end(),
               [&](const SafetensorsEntry& s) { return s.name == name; });
           if (!present) {
-            throw Error(path + ": the index maps tensor " + Quote(name) + " to shard " +
-                        Quote(shard) + ", which does not hold it");
+            throw Error(path + ": the index maps tensor " + internal::quoted(name) + " to shard " +
+                        internal::quoted(shard) + ", which does not hold it");
           }
         }
       }
@@ -351,7 +344,7 @@ void Checkpoint::index_entries() {
   std::sort(by_name_.begin(), by_name_.end());
   for (std::size_t i = 1; i < by_name_.size(); ++i) {
     if (by_name_[i].first == by_name_[i - 1].first) {
-      throw Error(path_ + ": tensor " + Quote(by_name_[i].first) + " appears twice");
+      throw Error(path_ + ": tensor " + internal::quoted(by_name_[i].first) + " appears twice");
     }
   }
 }

@@ -73,4 +73,18 @@ float f16_to_f32(uint16_t h) {
   return std::bit_cast<float>(sign | ((e + 112u) << 23) | (m << 13));
 }
 
+double stored_value(double v, DType t) {
+  switch (t) {
+    case DType::kF64:
+      return v;
+    case DType::kF32:
+      return static_cast<float>(v);
+    case DType::kF16:
+      return f16_to_f32(f32_to_f16(static_cast<float>(v)));
+    case DType::kBF16:
+      return bf16_to_f32(f32_to_bf16(static_cast<float>(v)));
+  }
+  return v;
+}
+
 }  // namespace initcheck

@@ -24,13 +24,6 @@
 namespace initcheck {
 namespace {
 
-std::string Quote(std::string_view s) {
-  std::string q = "'";
-  q += internal::printable(s, 80);
-  q += "'";
-  return q;
-}
-
 std::string ZipErrorText(int code) {
   zip_error_t e;
   zip_error_init_with_code(&e, code);
@@ -94,7 +87,7 @@ std::vector<Member> ListMembers(zip_t* z, const std::string& what, const ReadLim
     if (!name.empty() && name.back() == '/') continue;  // a directory entry
     Member m;
     m.index = static_cast<zip_uint64_t>(i);
-    m.what = what + ": member " + Quote(name);
+    m.what = what + ": member " + internal::quoted(name);
     const std::string suffix = ".npy";
     if (name.size() <= suffix.size() ||
         name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {

@@ -90,14 +90,6 @@ std::string_view StName(DType t) {
   return "?";
 }
 
-// Built with += (GCC 12 warns falsely on "'" + std::string, bug 105651).
-std::string Quote(std::string_view s) {
-  std::string q = "'";
-  q += internal::printable(s, 80);
-  q += "'";
-  return q;
-}
-
 std::string Range(uint64_t b, uint64_t e) {
   return "[" + std::to_string(b) + ", " + std::to_string(e) + ")";
 }
@@ -202,7 +194,7 @@ json ParseJson(std::string_view text, const std::string& what) {
   DuplicateKeyFinder finder;
   const bool well_formed = json::sax_parse(text.begin(), text.end(), &finder);
   if (well_formed && finder.duplicate()) {
-    throw Error(what + ": duplicate key " + Quote(*finder.duplicate()) +
+    throw Error(what + ": duplicate key " + internal::quoted(*finder.duplicate()) +
                 " in the safetensors header (tensor names must be unique)");
   }
   json j;
@@ -237,7 +229,7 @@ uint64_t NonNegative(const json& v, const std::string& prefix,
 
 SafetensorsEntry ParseEntry(const std::string& name, const json& v,
                             uint64_t data_size, const std::string& what) {
-  const std::string prefix = what + ": tensor " + Quote(name) + ": ";
+  const std::string prefix = what + ": tensor " + internal::quoted(name) + ": ";
   if (!v.is_object()) {
     throw Error(prefix +
                 "entry must be an object with \"dtype\", \"shape\" and "
@@ -246,7 +238,7 @@ SafetensorsEntry ParseEntry(const std::string& name, const json& v,
   }
   for (const auto& [key, value] : v.items()) {
     if (key != "dtype" && key != "shape" && key != "data_offsets") {
-      throw Error(prefix + "unexpected key " + Quote(key) +
+      throw Error(prefix + "unexpected key " + internal::quoted(key) +
                   " (expected \"dtype\", \"shape\", \"data_offsets\")");
     }
   }
@@ -266,7 +258,7 @@ SafetensorsEntry ParseEntry(const std::string& name, const json& v,
     std::string known;
     for (const StDtype& d : kDtypes)
       known += (known.empty() ? "" : ", ") + std::string(d.name);
-    throw Error(prefix + "unknown dtype " + Quote(e.dtype_name) +
+    throw Error(prefix + "unknown dtype " + internal::quoted(e.dtype_name) +
                 " (known: " + known + ")");
   }
   e.dtype = st->dtype;
@@ -300,7 +292,7 @@ SafetensorsEntry ParseEntry(const std::string& name, const json& v,
                 std::to_string(e.end) + "] end before they begin");
   }
   if (e.end > data_size) {
-    throw Error(what + ": tensor " + Quote(name) + " declares " +
+    throw Error(what + ": tensor " + internal::quoted(name) + " declares " +
                 std::to_string(e.end - e.begin) + " bytes at offsets " +
                 Range(e.begin, e.end) + " but the data section has " +
                 std::to_string(data_size) + " bytes");
@@ -336,7 +328,7 @@ SafetensorsEntry ParseEntry(const std::string& name, const json& v,
 // entry's byte range (the entry may come from the caller).
 uint64_t CheckReadable(const SafetensorsEntry& e, uint64_t data_size,
                        const ReadLimits& limits, const std::string& what) {
-  const std::string prefix = what + ": tensor " + Quote(e.name) + ": ";
+  const std::string prefix = what + ": tensor " + internal::quoted(e.name) + ": ";
   if (!e.dtype) {
     throw Error(
         prefix + "dtype " + e.dtype_name +
@@ -391,7 +383,7 @@ std::string EncodeHeader(
     try {
       (void)json(s).dump();
     } catch (const json::exception&) {
-      throw Error(role + " " + Quote(s) + " is not valid UTF-8");
+      throw Error(role + " " + internal::quoted(s) + " is not valid UTF-8");
     }
   };
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
@@ -407,15 +399,15 @@ std::string EncodeHeader(
   std::set<std::string> seen;
   uint64_t offset = 0;
   for (const auto& [name, t] : tensors) {
-    if (t == nullptr) throw Error("tensor " + Quote(name) + " is null");
+    if (t == nullptr) throw Error("tensor " + internal::quoted(name) + " is null");
     if (name == "__metadata__")
       throw Error("a tensor cannot be named '__metadata__'");
     if (!seen.insert(name).second)
-      throw Error("duplicate tensor name " + Quote(name));
+      throw Error("duplicate tensor name " + internal::quoted(name));
     check_utf8(name, "tensor name");
     if (shape_numel(t->shape()) != t->numel() ||
         (t->numel() > 0 && t->data() == nullptr)) {
-      throw Error("tensor " + Quote(name) + " is empty (default-constructed)");
+      throw Error("tensor " + internal::quoted(name) + " is empty (default-constructed)");
     }
     const uint64_t n = t->nbytes();
     nlohmann::ordered_json e = nlohmann::ordered_json::object();
@@ -499,7 +491,7 @@ SafetensorsHeader parse_safetensors_header(std::span<const std::byte> prefix,
       }
       for (const auto& [k, v] : value.items()) {
         if (!v.is_string()) {
-          throw Error(what + ": \"__metadata__\" value for " + Quote(k) +
+          throw Error(what + ": \"__metadata__\" value for " + internal::quoted(k) +
                       " must be a string, got " + std::string(v.type_name()));
         }
         h.metadata.emplace(k, v.get<std::string>());
@@ -520,12 +512,12 @@ SafetensorsHeader parse_safetensors_header(std::span<const std::byte> prefix,
     if (e.begin > expected) {
       throw Error(what + ": hole in the data section: bytes " +
                   Range(expected, e.begin) +
-                  " belong to no tensor (before tensor " + Quote(e.name) + ")");
+                  " belong to no tensor (before tensor " + internal::quoted(e.name) + ")");
     }
     if (e.begin < expected) {
-      throw Error(what + ": tensor " + Quote(e.name) + " at offsets " +
+      throw Error(what + ": tensor " + internal::quoted(e.name) + " at offsets " +
                   Range(e.begin, e.end) + " overlaps tensor " +
-                  Quote(previous->name) + " at " +
+                  internal::quoted(previous->name) + " at " +
                   Range(previous->begin, previous->end));
     }
     expected = e.end;
@@ -587,19 +579,19 @@ SafetensorsIndex parse_safetensors_index(std::string_view text,
   std::set<std::string> shards;
   for (const auto& [name, shard] : map.items()) {
     if (!shard.is_string()) {
-      throw Error(what + ": \"weight_map\" value for tensor " + Quote(name) +
+      throw Error(what + ": \"weight_map\" value for tensor " + internal::quoted(name) +
                   " must be a shard file name, got " + internal::printable(shard.dump(), 40));
     }
     const std::string file = shard.get<std::string>();
     if (file.empty() || file == "." || file == ".." ||
         file.find('/') != std::string::npos || file.find('\\') != std::string::npos) {
-      throw Error(what + ": shard " + Quote(file) + " of tensor " + Quote(name) +
+      throw Error(what + ": shard " + internal::quoted(file) + " of tensor " + internal::quoted(name) +
                   " is not a file name in the index's directory");
     }
     const std::string suffix = ".safetensors";
     if (file.size() <= suffix.size() ||
         file.compare(file.size() - suffix.size(), suffix.size(), suffix) != 0) {
-      throw Error(what + ": shard " + Quote(file) + " of tensor " + Quote(name) +
+      throw Error(what + ": shard " + internal::quoted(file) + " of tensor " + internal::quoted(name) +
                   " is not a .safetensors file");
     }
     idx.weight_map.emplace_back(name, file);

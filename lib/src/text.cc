@@ -27,4 +27,12 @@ std::string printable(std::string_view s, std::size_t max_chars) {
   return out;
 }
 
+// Built with += (GCC 12 warns falsely on "'" + std::string, bug 105651).
+std::string quoted(std::string_view s) {
+  std::string q = "'";
+  q += printable(s, 80);
+  q += "'";
+  return q;
+}
+
 }  // namespace initcheck::internal

@@ -48,21 +48,6 @@ double Eps(DType t) {
 
 ValueGrid Grid(DType t) { return grid_of(t); }
 
-// The value `v` as stored in `t` (round to nearest even).
-double Stored(double v, DType t) {
-  switch (t) {
-    case DType::kF64:
-      return v;
-    case DType::kF32:
-      return static_cast<float>(v);
-    case DType::kF16:
-      return f16_to_f32(f32_to_f16(static_cast<float>(v)));
-    case DType::kBF16:
-      return bf16_to_f32(f32_to_bf16(static_cast<float>(v)));
-  }
-  return v;
-}
-
 // "[2, 0, 1]": the multi-index of flat index i in `shape`.
 std::string Index(int64_t i, const Shape& shape) {
   std::vector<int64_t> idx(shape.size());
@@ -110,21 +95,6 @@ TestResult FiniteTest(const internal::ValueScan& scan, int64_t n,
                Index(scan.first_nonfinite, shape).c_str());
   }
   return Deterministic("finite", n, bad, note);
-}
-
-std::unique_ptr<Distribution> MakeDistribution(const Target& t) {
-  switch (t.family) {
-    case Family::kUniform:
-      return std::make_unique<Uniform>(t.low, t.high);
-    case Family::kNormal:
-    case Family::kSparse:
-      return std::make_unique<Normal>(t.parent_mean, t.parent_std);
-    case Family::kTruncatedNormal:
-      return std::make_unique<TruncatedNormal>(t.parent_mean, t.parent_std,
-                                               t.low, t.high);
-    default:
-      return nullptr;
-  }
 }
 
 // Upper bound on the probability that one draw of `t`, rounded to `dtype`,
@@ -555,6 +525,21 @@ ExactPattern ExactValues(const Target& t, const Geometry& g) {
 
 }  // namespace
 
+std::unique_ptr<Distribution> target_distribution(const Target& t) {
+  switch (t.family) {
+    case Family::kUniform:
+      return std::make_unique<Uniform>(t.low, t.high);
+    case Family::kNormal:
+    case Family::kSparse:
+      return std::make_unique<Normal>(t.parent_mean, t.parent_std);
+    case Family::kTruncatedNormal:
+      return std::make_unique<TruncatedNormal>(t.parent_mean, t.parent_std,
+                                               t.low, t.high);
+    default:
+      return nullptr;
+  }
+}
+
 TensorCheck check_tensor(const TensorView& t, const Scheme& scheme,
                          const Geometry& geometry, const BatteryOptions& opt) {
   if (t.shape != geometry.shape) {
@@ -644,7 +629,7 @@ TensorCheck check_tensor(const TensorView& t, const Scheme& scheme,
     case Family::kUniform:
     case Family::kNormal:
     case Family::kTruncatedNormal: {
-      const auto dist = MakeDistribution(tg);
+      const auto dist = target_distribution(tg);
       ElementwiseTests(x, scan.moments, tg, *dist, src, rows, cols, strides,
                        opt, c.tests);
       break;
@@ -653,7 +638,7 @@ TensorCheck check_tensor(const TensorView& t, const Scheme& scheme,
     case Family::kEye:
     case Family::kDirac: {
       const ExactPattern want = ExactValues(tg, geometry);
-      const double fill = Stored(want.fill, src);
+      const double fill = stored_value(want.fill, src);
       int64_t bad = 0, first = -1;
       double first_value = 0, first_want = 0;
       std::vector<double> buf(internal::kBlock);
@@ -667,7 +652,7 @@ TensorCheck check_tensor(const TensorView& t, const Scheme& scheme,
           while (sp < want.special.size() && want.special[sp].first < i) ++sp;
           if (sp < want.special.size() && want.special[sp].first == i) {
             w = want.special[sp].second;
-            sw = Stored(w, src);
+            sw = stored_value(w, src);
           }
           if (buf[j] != sw) {
             if (first < 0) {
@@ -711,7 +696,7 @@ TensorCheck check_tensor(const TensorView& t, const Scheme& scheme,
         }
       }
       if (count >= 2) {
-        const auto dist = MakeDistribution(tg);
+        const auto dist = target_distribution(tg);
         const internal::Values nonzero{nz.as<std::byte>(), c.dtype, count};
         const internal::ValueScan nscan = internal::ScanValues(nonzero);
         // The non-zeros lose the matrix structure: no row tests.

@@ -25,6 +25,7 @@ namespace initcheck::verify {
 namespace {
 
 using internal::printable;
+using internal::quoted;
 using Clock = std::chrono::steady_clock;
 
 bool IsExact(const Scheme& s) {
@@ -41,13 +42,6 @@ double ExactValue(const Scheme& s) {
     default:
       return s.number("value");
   }
-}
-
-std::string Quote(std::string_view s) {
-  std::string q = "'";
-  q += printable(s, 80);
-  q += "'";
-  return q;
 }
 
 std::string G(double x, int digits = 6) { return format("%.*g", digits, x); }
@@ -176,7 +170,7 @@ class Planner {
       const std::string name = expand_template(r.fans_from, e.name);
       const auto i = ck_.find(name);
       if (!i) {
-        throw Error("fans_from " + Quote(r.fans_from) + ": no tensor " + Quote(name));
+        throw Error("fans_from " + quoted(r.fans_from) + ": no tensor " + quoted(name));
       }
       Geometry sg = g;
       sg.shape = ck_.entries()[*i].shape;
@@ -186,7 +180,7 @@ class Planner {
       try {
         f = oracle_fans(sg);
       } catch (const Error& err) {
-        throw Error("fans_from " + Quote(name) + ": " + err.what());
+        throw Error("fans_from " + quoted(name) + ": " + err.what());
       }
       fan_in = f.fan_in;
       fan_out = f.fan_out;
@@ -319,21 +313,6 @@ class Planner {
 
 // ---- exact checks (integer/bool tensors, constants, segments) -------------------
 
-// The value `v` as stored in the float type `t` (round to nearest even).
-double Stored(double v, DType t) {
-  switch (t) {
-    case DType::kF64:
-      return v;
-    case DType::kF32:
-      return static_cast<float>(v);
-    case DType::kF16:
-      return f16_to_f32(f32_to_f16(static_cast<float>(v)));
-    case DType::kBF16:
-      return bf16_to_f32(f32_to_bf16(static_cast<float>(v)));
-  }
-  return v;
-}
-
 // Element i of an integer/bool tensor, exactly, as a signed or unsigned
 // 64-bit value (bools 0/1).
 struct IntValue {
@@ -435,7 +414,7 @@ TensorCheck ExactCheck(const TensorData& d, const TensorAssignment& a) {
     bool ok;
     if (is_float) {
       x = view.get(i);
-      ok = x == Stored(want, *d.dtype());
+      ok = x == stored_value(want, *d.dtype());
       if (!std::isfinite(x)) {
         if (first_nonfinite < 0) first_nonfinite = i;
         ++nonfinite;

@@ -147,20 +147,6 @@ GofInput make_impl(std::span<const T> x, const Distribution& target,
 
 }  // namespace
 
-std::string_view value_grid_name(ValueGrid g) {
-  switch (g) {
-    case ValueGrid::kExact:
-      return "exact";
-    case ValueGrid::kFloat32:
-      return "float32";
-    case ValueGrid::kFloat16:
-      return "float16";
-    case ValueGrid::kBFloat16:
-      return "bfloat16";
-  }
-  return "?";
-}
-
 void value_cell(double v, ValueGrid grid, double* lo, double* hi) {
   if (grid == ValueGrid::kExact || !std::isfinite(v)) {
     *lo = *hi = v;

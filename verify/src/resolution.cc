@@ -13,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+#include "initcheck/verify/battery.h"
 #include "initcheck/verify/distributions.h"
 #include "initcheck/verify/ks.h"
 
@@ -23,21 +24,6 @@ using Family = Target::Family;
 
 // Largest upward error searched (a std 1000x too large).
 constexpr double kMaxUp = 1000.0;
-
-std::unique_ptr<Distribution> MakeDist(const Target& t) {
-  switch (t.family) {
-    case Family::kUniform:
-      return std::make_unique<Uniform>(t.low, t.high);
-    case Family::kNormal:
-    case Family::kSparse:
-      return std::make_unique<Normal>(t.parent_mean, t.parent_std);
-    case Family::kTruncatedNormal:
-      return std::make_unique<TruncatedNormal>(t.parent_mean, t.parent_std,
-                                               t.low, t.high);
-    default:
-      return nullptr;
-  }
-}
 
 }  // namespace
 
@@ -390,7 +376,7 @@ double mean_test_resolution(int64_t n, double level, double power) {
 
 double support_test_power_scale(const Target& t, DType dtype, int64_t n,
                                 double c, double level, bool joint_extremes) {
-  const auto f0 = MakeDist(t);
+  const auto f0 = target_distribution(t);
   if (!f0 || n < 1) return kNaN;
   const double mu = f0->mean();
   if (f0->bounded_below() && f0->bounded_above()) {
@@ -430,7 +416,7 @@ double support_test_power_scale(const Target& t, DType dtype, int64_t n,
 
 double support_test_power_shift(const Target& t, DType dtype, int64_t n,
                                  double d, double level) {
-  const auto f0 = MakeDist(t);
+  const auto f0 = target_distribution(t);
   if (!f0 || n < 1) return kNaN;
   const double sd = f0->sd();
   const double shift = d * sd;
@@ -454,7 +440,7 @@ double support_test_power_shift(const Target& t, DType dtype, int64_t n,
 
 double ks_test_power_bound_scale(const Target& t, int64_t n, double c,
                                  double level) {
-  const auto f0 = MakeDist(t);
+  const auto f0 = target_distribution(t);
   if (!f0 || n < 1) return kNaN;
   const double mu = f0->mean();
   return KsBound(
@@ -464,7 +450,7 @@ double ks_test_power_bound_scale(const Target& t, int64_t n, double c,
 
 double ks_test_power_bound_shift(const Target& t, int64_t n, double d,
                                  double level) {
-  const auto f0 = MakeDist(t);
+  const auto f0 = target_distribution(t);
   if (!f0 || n < 1) return kNaN;
   const double shift = d * f0->sd();
   return KsBound(
@@ -520,7 +506,7 @@ Resolution ComputeResolutionUncached(const Target& target, DType dtype,
     case Family::kSparse:
       break;
   }
-  const auto dist = MakeDist(target);
+  const auto dist = target_distribution(target);
   const bool normal =
       target.family == Family::kNormal || target.family == Family::kSparse;
   Best up, down, mean;

@@ -38,6 +38,10 @@ inline float bf16_to_f32(uint16_t h) {
 uint16_t f32_to_f16(float x);
 float f16_to_f32(uint16_t h);
 
+// `v` as stored in `t` (round to nearest even; the 16-bit types through f32,
+// as the fills store them).
+double stored_value(double v, DType t);
+
 }  // namespace initcheck
 
 #endif  // INITCHECK_DTYPE_H_

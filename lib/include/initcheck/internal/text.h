@@ -16,6 +16,9 @@ namespace initcheck::internal {
 // printable ASCII as \xNN.
 std::string printable(std::string_view s, std::size_t max_chars = 120);
 
+// printable(s, 80) in single quotes: how messages quote a name or a path.
+std::string quoted(std::string_view s);
+
 }  // namespace initcheck::internal
 
 #endif  // INITCHECK_INTERNAL_TEXT_H_

@@ -53,6 +53,7 @@
 #define INITCHECK_VERIFY_BATTERY_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -60,6 +61,7 @@
 #include "initcheck/geometry.h"
 #include "initcheck/scheme.h"
 #include "initcheck/tensor.h"
+#include "initcheck/verify/distributions.h"
 #include "initcheck/verify/multiple_testing.h"
 #include "initcheck/verify/oracle.h"
 #include "initcheck/verify/resolution.h"
@@ -119,6 +121,10 @@ struct BatteryOptions {
   // detection); otherwise values off its grid fail "source_grid".
   std::optional<DType> source_dtype;
 };
+
+// The law of one element of an elementwise target (uniform, normal, truncated
+// normal; sparse: its normal part); nullptr for the other families.
+std::unique_ptr<Distribution> target_distribution(const Target& t);
 
 // Runs every applicable test (p-values only; no decision). Throws
 // initcheck::Error if the scheme cannot apply to the geometry or the tensor's

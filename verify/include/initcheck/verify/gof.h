@@ -58,7 +58,6 @@
 namespace initcheck::verify {
 
 enum class ValueGrid { kExact, kFloat32, kFloat16, kBFloat16 };
-std::string_view value_grid_name(ValueGrid g);  // "exact", "float32", ...
 
 struct GofInput {
   std::vector<double> sorted;  // the sample without NaNs, ascending
