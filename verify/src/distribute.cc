@@ -240,6 +240,8 @@ void Put(Writer& w, const TensorCheck& c) {
   Put(w, c.geometry);
   PutEnum(w, c.dtype);
   w.str(c.stored_dtype);
+  PutEnum(w, c.source_dtype);
+  w.str(c.source_note);
   Put(w, c.target);
   Put(w, c.sample);
   w.u64(c.tests.size());
@@ -259,6 +261,8 @@ TensorCheck GetCheck(Reader& r) {
   c.geometry = GetGeometry(r);
   c.dtype = r.enumeration(DType::kBF16);
   c.stored_dtype = r.str();
+  c.source_dtype = r.enumeration(DType::kBF16);
+  c.source_note = r.str();
   c.target = GetTarget(r);
   c.sample = GetSample(r);
   c.tests.resize(r.count(8));

@@ -139,6 +139,8 @@ void ExpectSameBits(const TensorCheck& a, const TensorCheck& b) {
   EXPECT_EQ(a.geometry.fan_out, b.geometry.fan_out);
   EXPECT_EQ(a.dtype, b.dtype);
   EXPECT_EQ(a.stored_dtype, b.stored_dtype);
+  EXPECT_EQ(a.source_dtype, b.source_dtype);
+  EXPECT_EQ(a.source_note, b.source_note);
   const Target &s = a.target, &t = b.target;
   EXPECT_EQ(s.family, t.family);
   for (auto [x, y] : {std::pair{s.mean, t.mean}, {s.variance, t.variance}, {s.low, t.low},
@@ -202,6 +204,11 @@ std::vector<CheckRun> Runs() {
                             {parse_rule_arg("*=normal(std=0.02)", "--rule 1")}, {}));
   runs.push_back(check_file(Data("torch/default_modules.safetensors"), preset_rules("pytorch"),
                             strict));
+  // bf16/f16 tensors: a source grid other than the default f32 (a field the
+  // records once dropped: initcheck-mpi printed "source_dtype": "f32" for
+  // bf16 tensors checked on rank 1).
+  runs.push_back(check_file(Data("torch/explicit_inits.safetensors"),
+                            {parse_rule_arg("*=normal(std=0.02)", "--rule 1")}, {}));
   return runs;
 }
 
@@ -351,6 +358,8 @@ TEST(Protocol, SplitRunsPrintWhatCheckFilePrints) {
       {Data("torch/sharded/model.safetensors.index.json"), hf, false},
       {Data("torch/bugs.safetensors"), {parse_rule_arg("*=normal(std=0.02)", "--rule 1")}, false},
       {Data("torch/default_modules_compressed.npz"), preset_rules("pytorch"), true},
+      {Data("torch/explicit_inits.safetensors"), {parse_rule_arg("*=normal(std=0.02)", "--rule 1")},
+       false},
   };
   for (const Case& c : cases) {
     CheckOptions o;

@@ -56,9 +56,21 @@ def lpt(sizes, ranks):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("junit")
+    ap.add_argument("junit", nargs="?")
     ap.add_argument("--ranks", default="1,2,4,8,16,32,64,128")
+    ap.add_argument("--ns-per-element", type=float,
+                    help="a measured CPU cost per element (e.g. CPU seconds of a "
+                         "--threads 1 run / its elements) instead of the JUnit times, "
+                         "which are wall-clock and inflated on a loaded machine")
+    ap.add_argument("--measured-size", type=float, default=0,
+                    help="with --ns-per-element: the mean size of the measured tensors "
+                         "(for the n log n correction)")
     a = ap.parse_args()
+    if a.ns_per_element:
+        project(a.ns_per_element * 1e-9, a.measured_size or 1e7, a.ranks)
+        return
+    if not a.junit:
+        sys.exit("give JUNIT.xml or --ns-per-element")
     text = open(a.junit).read()
     shapes = {}
     # The test table in <system-out> holds "torch [r, c] bf16 ..., n=N".
@@ -74,6 +86,10 @@ def main():
           f"c = {c * 1e9:.2f} ns/element (1 thread)")
     resid = max(abs(t - c * n) / (c * n) for n, t in big)
     print(f"largest relative deviation of a tensor from t = c n: {resid:.1%}")
+    project(c, n_meas, a.ranks)
+
+
+def project(c, n_meas, ranks):
     model = llama2_70b()
     sizes = [n for _, n in model]
     total = sum(sizes)
@@ -82,7 +98,7 @@ def main():
           f"{max(sizes) / 1e6:.0f}e6; n log n correction x{corr:.2f}")
     print("| ranks | slowest rank's elements | projected time | speed-up | efficiency |")
     print("|---:|---:|---:|---:|---:|")
-    for r in [int(x) for x in a.ranks.split(",")]:
+    for r in [int(x) for x in ranks.split(",")]:
         m = lpt(sizes, r)
         t = c * corr * m
         su = total / m
