@@ -64,7 +64,8 @@ test: build
 # (build/bench.json, build/peers.json), then the renderer, which reads only
 # that JSON (reports/README.md lists the commands; each report can be
 # rendered alone with `initcheck report --only NAME`).
-COMMIT = $$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+# Evaluated once, so every data product of one run names the same commit.
+COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 report: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS) --target initcheck_cli initcheck_verify_study initcheck_bench
 	$(BUILD)/bin/initcheck_verify_study --conformance --calibration --power --frameworks \
