@@ -1,4 +1,5 @@
 // JSON, text and markdown output of a PropagationReport (see format.h).
+#include "initcheck/internal/json.h"
 #include "initcheck/propagation/format.h"
 
 #include <fmt/format.h>
@@ -10,11 +11,7 @@ namespace initcheck::propagation {
 namespace {
 
 using nlohmann::ordered_json;
-
-ordered_json Num(double x) {
-  if (!std::isfinite(x)) return nullptr;
-  return x;
-}
+constexpr auto Num = [](double x) { return internal::json_number(x); };
 
 ordered_json Opt(const std::optional<bool>& b) {
   if (!b) return nullptr;

@@ -213,17 +213,8 @@ PropagationReport propagate(const PropagationConfig& cfg) {
   }
   r.theory_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  SimulationConfig sc;
-  sc.weights = cfg.weights;
-  sc.activation = cfg.activation;
+  SimulationConfig sc = cfg;  // the networks part of the config
   sc.depth = L;
-  sc.width = cfg.width;
-  sc.batch = cfg.batch;
-  sc.seeds = cfg.seeds;
-  sc.bias_std = cfg.bias_std;
-  sc.base_seed = cfg.base_seed;
-  sc.threads = cfg.threads;
-  sc.progress = cfg.progress;
   r.simulation = simulate(sc);
   r.k = agreement_multiplier(cfg.seeds, cfg.false_alarm);
 

@@ -76,21 +76,13 @@
 
 namespace initcheck::propagation {
 
-struct PropagationConfig {
-  Scheme weights = Scheme::parse("lecun_normal");
-  Activation activation;
-  int depth = 50;
-  int64_t width = 512;
-  int64_t batch = 256;
-  int seeds = 8;
-  double bias_std = 0;
-  uint64_t base_seed = 0;
-  int threads = 0;
+// The simulated networks (SimulationConfig: weights, activation, depth,
+// width, batch, seeds, bias_std, base_seed, threads, progress) and how
+// theory and simulation are compared.
+struct PropagationConfig : SimulationConfig {
   double band_low = 0.05;     // quantiles of the spread band
   double band_high = 0.95;
   double false_alarm = 1e-4;  // per comparison, two-sided
-  // Progress of the simulation, (done, total); see SimulationConfig.
-  std::function<void(int64_t, int64_t)> progress;
 };
 
 // The factor a comparison must resolve to decide (header comment).
