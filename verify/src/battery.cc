@@ -58,17 +58,6 @@ std::string Index(int64_t i, const Shape& shape) {
   return shape_string(idx);
 }
 
-TestResult Deterministic(std::string name, int64_t n, int64_t bad,
-                         std::string note) {
-  TestResult r;
-  r.name = std::move(name);
-  r.n = n;
-  r.statistic = static_cast<double>(bad);
-  r.p_value = bad > 0 ? 0.0 : 1.0;
-  r.note = std::move(note);
-  return r;
-}
-
 SampleSummary Summarize(const internal::ValueScan& scan, int64_t n) {
   SampleSummary s;
   s.n = n;
@@ -94,7 +83,7 @@ TestResult FiniteTest(const internal::ValueScan& scan, int64_t n,
                static_cast<long long>(bad - nan),
                Index(scan.first_nonfinite, shape).c_str());
   }
-  return Deterministic("finite", n, bad, note);
+  return deterministic_result("finite", n, bad, note);
 }
 
 // Upper bound on the probability that one draw of `t`, rounded to `dtype`,
@@ -587,7 +576,7 @@ TensorCheck check_tensor(const TensorView& t, const Scheme& scheme,
     src = *opt.source_dtype;
     if (src != c.dtype) {
       const int64_t off = internal::CountOffGrid(x, Grid(src));
-      c.tests.push_back(Deterministic(
+      c.tests.push_back(deterministic_result(
           "source_grid", numel, off,
           off ? format("%lld of %lld values are not %s numbers (--source-dtype "
                        "%s)",
@@ -673,7 +662,7 @@ TensorCheck check_tensor(const TensorView& t, const Scheme& scheme,
             tg.family_name().c_str(), Index(first, shape).c_str(), first_value,
             first_want);
       }
-      c.tests.push_back(Deterministic("structure", numel, bad, note));
+      c.tests.push_back(deterministic_result("structure", numel, bad, note));
       break;
     }
     case Family::kSparse: {
@@ -729,7 +718,7 @@ TensorCheck check_tensor(const TensorView& t, const Scheme& scheme,
           }
         }
       }
-      c.tests.push_back(Deterministic(
+      c.tests.push_back(deterministic_result(
           "structure", numel, bad,
           bad ? format("%lld non-zero values off the centre tap, first at %s",
                        static_cast<long long>(bad), Index(first, shape).c_str())

@@ -361,16 +361,6 @@ std::string IndexText(int64_t i, const Shape& shape) {
   return shape_string(idx);
 }
 
-TestResult Deterministic(std::string name, int64_t n, int64_t bad, std::string note) {
-  TestResult r;
-  r.name = std::move(name);
-  r.n = n;
-  r.statistic = static_cast<double>(bad);
-  r.p_value = bad > 0 ? 0.0 : 1.0;
-  r.note = std::move(note);
-  return r;
-}
-
 TensorCheck ExactCheck(const TensorData& d, const TensorAssignment& a) {
   const ResolvedRule& res = a.resolution;
   TensorCheck c;
@@ -462,7 +452,7 @@ TensorCheck ExactCheck(const TensorData& d, const TensorAssignment& a) {
                     static_cast<long long>(nonfinite - nan),
                     IndexText(first_nonfinite, shape).c_str());
     }
-    c.tests.push_back(Deterministic("finite", n, nonfinite, note));
+    c.tests.push_back(deterministic_result("finite", n, nonfinite, note));
   }
   std::string note;
   if (bad > 0) {
@@ -471,7 +461,7 @@ TensorCheck ExactCheck(const TensorData& d, const TensorAssignment& a) {
                   static_cast<long long>(bad), static_cast<long long>(n),
                   IndexText(first, shape).c_str(), first_value, first_want);
   }
-  c.tests.push_back(Deterministic("structure", n, bad, note));
+  c.tests.push_back(deterministic_result("structure", n, bad, note));
   return c;
 }
 
@@ -502,7 +492,7 @@ TensorCheck BatteryCheck(const TensorData& d, const TensorAssignment& a,
     }
     if (row) {
       const int64_t nz = zeros_in_row(*row);
-      TestResult t = Deterministic(
+      TestResult t = deterministic_result(
           "padding_row", cols, nz,
           nz == 0 ? format("row %lld (padding_idx%s) is all zero; the other %lld rows are "
                            "checked against the scheme",

@@ -9,29 +9,12 @@
 #include "kernels.h"
 #include "parallel_blocks.h"
 #include "pipeline.h"
+#include "pit_uniform.h"
 
 namespace initcheck::verify {
 namespace {
 
-// SplitMix64 finalizer (Steele, Lea & Flood, "Fast splittable pseudorandom
-// number generators", OOPSLA 2014): a fixed-seed hash of the rank gives the
-// randomized-PIT uniforms reproducibly.
-uint64_t splitmix64(uint64_t z) {
-  z += 0x9E3779B97F4A7C15ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-// In (0, 1): 53 random bits, offset by half a step. `key` is a hash of the
-// sample (below): with a key of the rank alone, tied values at the extremes
-// got the same uniforms in every sample of a given size, so the extremes
-// p-value of f16/bf16 data was nearly constant per size instead of uniform
-// (found by the calibration study).
-double uniform01(uint64_t i, uint64_t key) {
-  constexpr uint64_t kSeed = 0x1C0FFEE5EED5ull;
-  return (static_cast<double>(splitmix64(i ^ kSeed ^ key) >> 11) + 0.5) * 0x1.0p-53;
-}
+using internal::pit_uniform;
 
 struct GridFormat {
   int precision;  // significand bits including the implicit one
@@ -120,7 +103,7 @@ GofInput make_impl(std::span<const T> x, const Distribution& target,
     target.cdf_sf(hi, c_hi, s_hi);
     const uint64_t key = m > 0 ? sample_key(in.sorted) : 0;
     for (size_t j = 0; j < m; ++j) {
-      const double w = uniform01(idx[j], key);
+      const double w = pit_uniform(idx[j], key);
       // Cell mass from the smaller tail, then u and 1 - u each from its own
       // side so both stay relative-accurate.
       const double mass = c_lo[j] < 0.5 ? c_hi[j] - c_lo[j] : s_lo[j] - s_hi[j];
@@ -187,8 +170,7 @@ uint64_t sample_key(std::span<const double> values) {
     internal::ValueHashes(values.data() + b, m, g.data());
     for (size_t i = 0; i < m; ++i) sum += g[i];
   }
-  return splitmix64(sum ^ (static_cast<uint64_t>(values.size()) *
-                           0x9E3779B97F4A7C15ull));
+  return internal::key_of_hash_sum(sum, static_cast<uint64_t>(values.size()));
 }
 
 GofSummary summarize_gof(const GofInput& in) {

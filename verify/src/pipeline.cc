@@ -16,23 +16,11 @@
 #include "initcheck/error.h"
 #include "kernels.h"
 #include "parallel_blocks.h"
+#include "pit_uniform.h"
 
 namespace initcheck::verify::internal {
 namespace {
 
-uint64_t splitmix64(uint64_t z) {
-  z += 0x9E3779B97F4A7C15ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-// gof.cc's randomized-PIT uniform in (0, 1) for rank i (the same formula).
-double uniform01(uint64_t i, uint64_t key) {
-  constexpr uint64_t kSeed = 0x1C0FFEE5EED5ull;
-  return (static_cast<double>(splitmix64(i ^ kSeed ^ key) >> 11) + 0.5) *
-         0x1.0p-53;
-}
 
 // ------------------------------------------------------------ moments
 
@@ -765,7 +753,7 @@ void RandomizedRun(const Distribution& t, double a, double b, int64_t r0,
   ScalarPit(t, hi, &c_hi, &s_hi);
   const double mass = c_lo < 0.5 ? c_hi - c_lo : s_lo - s_hi;
   // The w first (in u's storage), sorted.
-  for (int64_t j = 0; j < count; ++j) u[j] = uniform01(static_cast<uint64_t>(r0 + j), key);
+  for (int64_t j = 0; j < count; ++j) u[j] = pit_uniform(static_cast<uint64_t>(r0 + j), key);
   SortInPlace(u, static_cast<size_t>(count));
   for (int64_t j = 0; j < count; ++j) {
     const double w = u[j];
@@ -784,7 +772,7 @@ uint64_t KeyOfSorted(const SortedValues& sv) {
       ValueHashes(&r.value, 1, &g);
       sum += g * static_cast<uint64_t>(r.count);
     }
-    return splitmix64(sum ^ (static_cast<uint64_t>(n) * 0x9E3779B97F4A7C15ull));
+    return internal::key_of_hash_sum(sum, static_cast<uint64_t>(n));
   }
   const size_t tasks = TaskCount(n);
   std::vector<uint64_t> part(tasks, 0);
@@ -795,7 +783,7 @@ uint64_t KeyOfSorted(const SortedValues& sv) {
   });
   uint64_t sum = 0;
   for (uint64_t p : part) sum += p;
-  return splitmix64(sum ^ (static_cast<uint64_t>(n) * 0x9E3779B97F4A7C15ull));
+  return internal::key_of_hash_sum(sum, static_cast<uint64_t>(n));
 }
 
 // First index in [lo, hi) where pred(At(i)) holds, pred monotone.

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
+#include <utility>
 
 namespace initcheck::verify {
 
@@ -42,6 +43,16 @@ std::string to_string(const TestResult& r) {
   if (!r.reliable) s += "  [unreliable at this n]";
   if (!r.note.empty()) s += "  (" + r.note + ")";
   return s;
+}
+
+TestResult deterministic_result(std::string name, int64_t n, int64_t bad, std::string note) {
+  TestResult r;
+  r.name = std::move(name);
+  r.n = n;
+  r.statistic = static_cast<double>(bad);
+  r.p_value = bad > 0 ? 0.0 : 1.0;
+  r.note = std::move(note);
+  return r;
 }
 
 }  // namespace initcheck::verify

@@ -55,6 +55,10 @@ struct TestResult {
   double detail(std::string_view key) const;
 };
 
+// An exact (deterministic) test: `bad` of `n` items violate it; p = 0 if any
+// does, 1 otherwise (e.g. "finite", "structure").
+TestResult deterministic_result(std::string name, int64_t n, int64_t bad, std::string note);
+
 // True when the test ran (p-value not NaN) and p_value < alpha.
 bool rejects(const TestResult& r, double alpha);
 
