@@ -7,6 +7,7 @@
 
 #include "initcheck/error.h"
 #include "initcheck/fill.h"
+#include "initcheck/internal/json.h"
 #include "initcheck/verify/ks.h"
 #include "initcheck/verify/power.h"
 #include "parallel.h"
@@ -16,10 +17,7 @@ namespace {
 
 using nlohmann::ordered_json;
 
-ordered_json Num(double x) {
-  if (!std::isfinite(x)) return nullptr;
-  return x;
-}
+ordered_json Num(double x) { return ::initcheck::internal::json_number(x); }
 
 constexpr int kHistogramBins = 20;
 

@@ -14,6 +14,7 @@
 #include "initcheck/dtype.h"
 #include "initcheck/error.h"
 #include "initcheck/fill.h"  // resolve_threads
+#include "initcheck/internal/json.h"
 #include "initcheck/random.h"
 #include "initcheck/verify/anderson_darling.h"
 #include "initcheck/verify/chi_square.h"
@@ -437,10 +438,7 @@ uint64_t Fnv(const std::string& s) {
   return h;
 }
 
-ordered_json Num(double x) {
-  if (!std::isfinite(x)) return nullptr;
-  return x;
-}
+ordered_json Num(double x) { return ::initcheck::internal::json_number(x); }
 
 }  // namespace
 
