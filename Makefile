@@ -27,7 +27,7 @@ DEB_PACKAGES := cmake g++ ninja-build libboost-math-dev librapidcheck-dev libgte
   libgmock-dev libbenchmark-dev libhwy-dev libeigen3-dev libcli11-dev libfmt-dev \
   nlohmann-json3-dev libtbb-dev libtomlplusplus-dev libzip-dev pkg-config \
   libopenmpi-dev openmpi-bin pybind11-dev python3-dev python3-venv python3-pytest \
-  python3-numpy python3-torch
+  python3-numpy python3-torch gnuplot-nox
 
 .PHONY: all build test report bench deps fuzz test-sanitize clean python
 
