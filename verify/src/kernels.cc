@@ -118,6 +118,23 @@ HWY_INLINE VD Pow2(VD k) {
 
 // fdlibm e_log.c: x = 2^k (1 + f), sqrt(2)/2 <= 1 + f < sqrt(2),
 // s = f / (2 + f), log(1+f) = f - (hfsq - s (hfsq + R(s^2))).
+// fdlibm's log polynomial R(s) = t1 + t2 in s = f / (2 + f), shared by
+// LogV and LogPairV (the same operations in the same order: same bits).
+HWY_INLINE VD LogPolyR(VD s) {
+  const VD z = hn::Mul(s, s);
+  const VD w = hn::Mul(z, z);
+  const VD t1 = hn::Mul(
+      w, hn::Add(Const(3.999999999940941908e-01),
+                 hn::Mul(w, hn::Add(Const(2.222219843214978396e-01),
+                                    hn::Mul(w, Const(1.531383769920937332e-01))))));
+  const VD t2 = hn::Mul(
+      z, hn::Add(Const(6.666666666666735130e-01),
+                 hn::Mul(w, hn::Add(Const(2.857142874366239149e-01),
+                                    hn::Mul(w, hn::Add(Const(1.818357216161805012e-01),
+                                                       hn::Mul(w, Const(1.479819860511658591e-01))))))));
+  return hn::Add(t2, t1);
+}
+
 HWY_INLINE VD LogV(VD x) {
   DD d;
   DU du;
@@ -143,18 +160,7 @@ HWY_INLINE VD LogV(VD x) {
   const VD f = hn::Sub(m, Const(1.0));
   const VD hfsq = hn::Mul(Const(0.5), hn::Mul(f, f));
   const VD s = hn::Div(f, hn::Add(Const(2.0), f));
-  const VD z = hn::Mul(s, s);
-  const VD w = hn::Mul(z, z);
-  const VD t1 = hn::Mul(
-      w, hn::Add(Const(3.999999999940941908e-01),
-                 hn::Mul(w, hn::Add(Const(2.222219843214978396e-01),
-                                    hn::Mul(w, Const(1.531383769920937332e-01))))));
-  const VD t2 = hn::Mul(
-      z, hn::Add(Const(6.666666666666735130e-01),
-                 hn::Mul(w, hn::Add(Const(2.857142874366239149e-01),
-                                    hn::Mul(w, hn::Add(Const(1.818357216161805012e-01),
-                                                       hn::Mul(w, Const(1.479819860511658591e-01))))))));
-  const VD R = hn::Add(t2, t1);
+  const VD R = LogPolyR(s);
   const VD ln2_hi = Const(6.93147180369123816490e-01);
   const VD ln2_lo = Const(1.90821492927058770002e-10);
   // k ln2_hi - ((hfsq - (s (hfsq + R) + k ln2_lo)) - f)
@@ -388,18 +394,7 @@ HWY_INLINE void LogPairV(VD x, VD y, VD* lx, VD* ly) {
   const VD sx = hn::Mul(hn::Mul(fx, ay), q), sy = hn::Mul(hn::Mul(fy, ax), q);
   auto finish = [&](VD k, VD f, VD s) {
     const VD hfsq = hn::Mul(Const(0.5), hn::Mul(f, f));
-    const VD z = hn::Mul(s, s);
-    const VD w = hn::Mul(z, z);
-    const VD t1 = hn::Mul(
-        w, hn::Add(Const(3.999999999940941908e-01),
-                   hn::Mul(w, hn::Add(Const(2.222219843214978396e-01),
-                                      hn::Mul(w, Const(1.531383769920937332e-01))))));
-    const VD t2 = hn::Mul(
-        z, hn::Add(Const(6.666666666666735130e-01),
-                   hn::Mul(w, hn::Add(Const(2.857142874366239149e-01),
-                                      hn::Mul(w, hn::Add(Const(1.818357216161805012e-01),
-                                                         hn::Mul(w, Const(1.479819860511658591e-01))))))));
-    const VD R = hn::Add(t2, t1);
+    const VD R = LogPolyR(s);
     const VD inner = hn::Add(hn::Mul(s, hn::Add(hfsq, R)),
                              hn::Mul(k, Const(1.90821492927058770002e-10)));
     return hn::Sub(hn::Mul(k, Const(6.93147180369123816490e-01)),
