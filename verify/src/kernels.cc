@@ -466,70 +466,79 @@ HWY_INLINE VD NormalQuantileTailV(VD p) {
   return hn::Neg(hn::Div(num, den));
 }
 
-// z[i] = Phi^-1(p[i]) where lower[i], else -Phi^-1(p[i]), p[i] in (0, 1/2]
-// (a little above 1/2 is fine for the central branch). The central branch
-// for every lane; the tail lanes (15% of the values under H0, but in most
-// vectors) are compacted and done together afterwards, so the logarithm
-// and square root run only on them. Chunks of 256 values (stack buffers).
-HWY_INLINE void ScoresChunk(const double* p_in, const uint8_t* lower_in,
-                            size_t n, double* z) {
+// z = Phi^-1(p) where `lower`, else -Phi^-1(p), for p in (0, 1/2] (a
+// little above 1/2 is fine for the central branch), of n <= 256 values
+// whose (p, lower) lanes `load(i, &p, &lower)` gives for [i, i + kLanes).
+// The central branch runs on every lane; the tail lanes (p < 0.075: 15% of
+// the values under H0, but in most vectors) are compressed together with
+// their sign and position, so the logarithm and square root run only on
+// them. The sign is applied by negation or by a product with -1: exact, so
+// the bits are those of the scalar formula.
+template <class Load>
+HWY_INLINE void ScoresChunk(const Load& load, size_t n, double* z) {
   DD d;
-  HWY_ALIGN double tp[256 + kLanes];
-  uint32_t ti[256 + kLanes];
+  HWY_ALIGN double tp[256 + kLanes], ts[256 + kLanes], ti[256 + kLanes];
   size_t nt = 0;
+  const VD iota = hn::Iota(d, 0.0);
   for (size_t i = 0; i < n; i += kLanes) {
-    const VD p = LoadPadded(p_in, i, n, 0.5);
+    VD p;
+    hn::Mask<DD> lower;
+    load(i, &p, &lower);
     const VD q = hn::Sub(p, Const(0.5));
     const VD rc = hn::Sub(Const(0.180625), hn::Mul(q, q));
     const VD central = hn::Div(hn::Mul(q, Poly(rc, kPpndA)), Poly(rc, kPpndB));
-    StorePartial(central, z, i, n);
-    const auto tail = hn::Lt(p, Const(0.075));  // |q| > 0.425
-    nt = AddFallback(tail, i, n, ti, nt);
+    StorePartial(hn::IfThenElse(lower, central, hn::Neg(central)), z, i, n);
+    const auto tail = hn::And(hn::Lt(p, Const(0.075)),  // |q| > 0.425
+                              hn::FirstN(d, n - i));
+    if (hn::AllFalse(d, tail)) continue;
+    hn::CompressStore(hn::IfThenElse(lower, Const(1.0), Const(-1.0)), tail, d, ts + nt);
+    hn::CompressStore(hn::Add(iota, Const(static_cast<double>(i))), tail, d, ti + nt);
+    nt += hn::CompressStore(p, tail, d, tp + nt);
   }
-  for (size_t j = 0; j < nt; ++j) tp[j] = p_in[ti[j]];
   for (size_t j = 0; j < nt; j += kLanes) {
     const VD t = NormalQuantileTailV(LoadPadded(tp, j, nt, 0.01));
-    StorePartial(t, tp, j, nt);
+    StorePartial(hn::Mul(t, LoadPadded(ts, j, nt, 1.0)), tp, j, nt);
   }
-  for (size_t j = 0; j < nt; ++j) z[ti[j]] = tp[j];
-  for (size_t i = 0; i < n; ++i) z[i] = lower_in[i] ? z[i] : -z[i];
-  (void)d;
+  for (size_t j = 0; j < nt; ++j) z[static_cast<size_t>(ti[j])] = tp[j];
 }
 
 void NormalScoresOfTailsImpl(const double* u, const double* s, size_t n,
                              double eps, double* z) {
   // p = max(u, eps) where u <= 1/2, else max(s, eps).
-  HWY_ALIGN double p[256];
-  uint8_t lower[256];
+  const VD ve = Const(eps);
   for (size_t c = 0; c < n; c += 256) {
     const size_t m = std::min<size_t>(256, n - c);
-    for (size_t i = 0; i < m; ++i) {
-      lower[i] = u[c + i] <= 0.5;
-      p[i] = std::max(lower[i] ? u[c + i] : s[c + i], eps);
-    }
-    ScoresChunk(p, lower, m, z + c);
+    ScoresChunk(
+        [&](size_t i, VD* p, hn::Mask<DD>* lower) {
+          const VD vu = LoadPadded(u + c, i, m, 0.5);
+          const VD vs = LoadPadded(s + c, i, m, 0.5);
+          *lower = hn::Le(vu, Const(0.5));
+          *p = hn::Max(hn::IfThenElse(*lower, vu, vs), ve);
+        },
+        m, z + c);
   }
 }
 
 // Uniform(a, b): p = (x - a)/(b - a) or (b - x)/(b - a), the smaller, as
-// Uniform::cdf/sf (correctly rounded quotients), clamped to eps.
+// Uniform::cdf/sf (correctly rounded quotients), clamped to eps. In place
+// (z == x) is allowed: each vector is read before it is written.
 void NormalScoresUniformImpl(const double* x, size_t n, double a, double b,
                              double eps, double* z) {
-  HWY_ALIGN double p[256];
-  uint8_t lower[256];
-  const double w = b - a;
+  const VD va = Const(a), vb = Const(b), w = Const(b - a), ve = Const(eps);
+  const double mid = 0.5 * (a + b);
   for (size_t c = 0; c < n; c += 256) {
     const size_t m = std::min<size_t>(256, n - c);
-    for (size_t i = 0; i < m; ++i) {
-      // x - a <= b - x decides the side: it differs from u <= 1/2 only
-      // within a rounding of the midpoint, where both sides give |z| <
-      // 1e-16.
-      const double v = x[c + i];
-      const double lo = v - a, hi = b - v;
-      lower[i] = lo <= hi;
-      p[i] = std::max((lo <= hi ? lo : hi) / w, eps);
-    }
-    ScoresChunk(p, lower, m, z + c);
+    ScoresChunk(
+        [&](size_t i, VD* p, hn::Mask<DD>* lower) {
+          // x - a <= b - x decides the side: it differs from u <= 1/2 only
+          // within a rounding of the midpoint, where both sides give |z| <
+          // 1e-16.
+          const VD v = LoadPadded(x + c, i, m, mid);
+          const VD lo = hn::Sub(v, va), hi = hn::Sub(vb, v);
+          *lower = hn::Le(lo, hi);
+          *p = hn::Max(hn::Div(hn::IfThenElse(*lower, lo, hi), w), ve);
+        },
+        m, z + c);
   }
 }
 
