@@ -4,6 +4,10 @@
 //   BM_VerifyBattery/<n>/threads:<t>/real_time   the same in a oneTBB arena
 //                                           of t threads (wall-clock time)
 //   BM_VerifyStage/<stage>/<n>              one step of the pipeline, 1 thread
+//   BM_Resolution/<scheme>                  compute_resolution for one new
+//                                           tensor of 10^6 f32 values (the
+//                                           power solves; uncached: each
+//                                           iteration asks at a new level)
 //   BM_CheckFile/<n>/threads:<t>/real_time  check_file on a safetensors
 //                                           checkpoint of n f32 values in
 //                                           8 weight tensors + 8 biases
@@ -13,6 +17,7 @@
 #include <tbb/task_arena.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -30,6 +35,7 @@
 #include "initcheck/verify/check.h"
 #include "initcheck/verify/distributions.h"
 #include "initcheck/verify/oracle.h"
+#include "initcheck/verify/resolution.h"
 
 namespace {
 
@@ -138,6 +144,32 @@ void BM_VerifyStage(benchmark::State& state, Stage stage) {
   state.SetItemsProcessed(state.iterations() * n);
 }
 
+// The resolution of a distinct tensor (resolution.h): what `decide` adds per
+// tensor whose (law, n, tests) no earlier tensor had. Its cache keys on the
+// level, so each iteration nudges it by a relative 1e-12 (same work).
+void BM_Resolution(benchmark::State& state, const char* scheme) {
+  constexpr int64_t n = 1000000;
+  initcheck::Geometry g;
+  g.shape = {n / 1000, 1000};
+  const initcheck::Scheme s = initcheck::Scheme::parse(scheme);
+  const initcheck::Tensor t = initcheck::fill(s, g, DType::kF32, {.seed = 42});
+  const verify::TensorCheck c = verify::check_one(t, s, g);
+  // decide()'s level: alpha / m, m = the gating (reliable) p-values.
+  int64_t m = 0;
+  for (const auto& r : c.tests) m += r.reliable && !std::isnan(r.p_value);
+  const double level = verify::kDefaultFamilyAlpha / static_cast<double>(m);
+  int64_t i = 0;
+  verify::Resolution r;
+  for (auto _ : state) {
+    const double l = level * (1 + 1e-12 * static_cast<double>(++i));
+    r = verify::compute_resolution(c.target, DType::kF32, c.tests, l, m);
+    benchmark::DoNotOptimize(r.std_rel);
+  }
+  state.counters["std_rel_up"] = r.std_rel_up;
+  state.counters["std_rel_down"] = r.std_rel_down;
+  state.counters["mean_sigma"] = r.mean_sigma;
+}
+
 // A checkpoint of n f32 values: 8 weights [n/8000, 1000] and 8 biases [1000]
 // of zeros, written once to the temporary directory.
 struct TempFiles {
@@ -212,6 +244,12 @@ struct Registrar {
                                    BM_VerifyStage, stage)
           ->Arg(1000000)
           ->Arg(10000000)
+          ->Unit(benchmark::kMillisecond);
+    }
+    for (const char* scheme : {"kaiming_uniform(a=sqrt(5))", "kaiming_normal",
+                               "trunc_normal(std=0.02)"}) {
+      benchmark::RegisterBenchmark((std::string("BM_Resolution/") + scheme).c_str(),
+                                   BM_Resolution, scheme)
           ->Unit(benchmark::kMillisecond);
     }
     auto* bf = benchmark::RegisterBenchmark("BM_CheckFile", BM_CheckFile);
