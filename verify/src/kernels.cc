@@ -470,16 +470,25 @@ HWY_INLINE VD NormalQuantileTailV(VD p) {
 // little above 1/2 is fine for the central branch), of n <= 256 values
 // whose (p, lower) lanes `load(i, &p, &lower)` gives for [i, i + kLanes).
 // The central branch runs on every lane; the tail lanes (p < 0.075: 15% of
-// the values under H0, but in most vectors) are compressed together with
-// their sign and position, so the logarithm and square root run only on
-// them. The sign is applied by negation or by a product with -1: exact, so
-// the bits are those of the scalar formula.
+// the values under H0, but in most vectors) are gathered, so the logarithm
+// and square root run only on them: with AVX-512's VCOMPRESSPD (p, sign and
+// position compressed), elsewhere by position (Highway 1.0.3's Compress
+// rebuilds its table on the stack at each call for 64-bit lanes: slower
+// than the scalar gather; bench/README "CompressLanes"). The sign is applied
+// by negation or by a product with -1: exact, so the bits are those of the
+// scalar formula.
 template <class Load>
 HWY_INLINE void ScoresChunk(const Load& load, size_t n, double* z) {
   DD d;
-  HWY_ALIGN double tp[256 + kLanes], ts[256 + kLanes], ti[256 + kLanes];
+  HWY_ALIGN double tp[256 + kLanes], ts[256 + kLanes];
   size_t nt = 0;
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  HWY_ALIGN double ti[256 + kLanes];
   const VD iota = hn::Iota(d, 0.0);
+#else
+  HWY_ALIGN double pb[256 + kLanes], sb[256 + kLanes];
+  uint32_t ti[256 + kLanes];
+#endif
   for (size_t i = 0; i < n; i += kLanes) {
     VD p;
     hn::Mask<DD> lower;
@@ -488,13 +497,26 @@ HWY_INLINE void ScoresChunk(const Load& load, size_t n, double* z) {
     const VD rc = hn::Sub(Const(0.180625), hn::Mul(q, q));
     const VD central = hn::Div(hn::Mul(q, Poly(rc, kPpndA)), Poly(rc, kPpndB));
     StorePartial(hn::IfThenElse(lower, central, hn::Neg(central)), z, i, n);
-    const auto tail = hn::And(hn::Lt(p, Const(0.075)),  // |q| > 0.425
-                              hn::FirstN(d, n - i));
-    if (hn::AllFalse(d, tail)) continue;
-    hn::CompressStore(hn::IfThenElse(lower, Const(1.0), Const(-1.0)), tail, d, ts + nt);
-    hn::CompressStore(hn::Add(iota, Const(static_cast<double>(i))), tail, d, ti + nt);
-    nt += hn::CompressStore(p, tail, d, tp + nt);
+    const auto tail = hn::Lt(p, Const(0.075));  // |q| > 0.425
+    const VD sign = hn::IfThenElse(lower, Const(1.0), Const(-1.0));
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+    const auto take = hn::And(tail, hn::FirstN(d, n - i));
+    if (hn::AllFalse(d, take)) continue;
+    hn::CompressStore(sign, take, d, ts + nt);
+    hn::CompressStore(hn::Add(iota, Const(static_cast<double>(i))), take, d, ti + nt);
+    nt += hn::CompressStore(p, take, d, tp + nt);
+#else
+    hn::Store(p, d, pb + i);
+    hn::Store(sign, d, sb + i);
+    nt = AddFallback(tail, i, n, ti, nt);
+#endif
   }
+#if !(HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3)
+  for (size_t j = 0; j < nt; ++j) {
+    tp[j] = pb[ti[j]];
+    ts[j] = sb[ti[j]];
+  }
+#endif
   for (size_t j = 0; j < nt; j += kLanes) {
     const VD t = NormalQuantileTailV(LoadPadded(tp, j, nt, 0.01));
     StorePartial(hn::Mul(t, LoadPadded(ts, j, nt, 1.0)), tp, j, nt);
