@@ -4,8 +4,8 @@
 //   BM_VerifyBattery/<n>/threads:<t>/real_time   the same in a oneTBB arena
 //                                           of t threads (wall-clock time)
 //   BM_VerifyStage/<stage>/<n>              one step of the pipeline, 1 thread
-//   BM_Resolution/<scheme>                  compute_resolution for one new
-//                                           tensor of 10^6 f32 values (the
+//   BM_Resolution/<scheme>/<n>              compute_resolution for one new
+//                                           tensor of n f32 values (the
 //                                           power solves; uncached: each
 //                                           iteration asks at a new level)
 //   BM_CheckFile/<n>/threads:<t>/real_time  check_file on a safetensors
@@ -148,7 +148,7 @@ void BM_VerifyStage(benchmark::State& state, Stage stage) {
 // tensor whose (law, n, tests) no earlier tensor had. Its cache keys on the
 // level, so each iteration nudges it by a relative 1e-12 (same work).
 void BM_Resolution(benchmark::State& state, const char* scheme) {
-  constexpr int64_t n = 1000000;
+  const int64_t n = state.range(0);
   initcheck::Geometry g;
   g.shape = {n / 1000, 1000};
   const initcheck::Scheme s = initcheck::Scheme::parse(scheme);
@@ -250,6 +250,8 @@ struct Registrar {
                                "trunc_normal(std=0.02)"}) {
       benchmark::RegisterBenchmark((std::string("BM_Resolution/") + scheme).c_str(),
                                    BM_Resolution, scheme)
+          ->Arg(1000000)
+          ->Arg(10000000)
           ->Unit(benchmark::kMillisecond);
     }
     auto* bf = benchmark::RegisterBenchmark("BM_CheckFile", BM_CheckFile);
