@@ -4,6 +4,9 @@
 //   BM_VerifyBattery/<n>/threads:<t>/real_time   the same in a oneTBB arena
 //                                           of t threads (wall-clock time)
 //   BM_VerifyStage/<stage>/<n>              one step of the pipeline, 1 thread
+//   BM_VerifyStage/<stage>/<n>/threads:<t>/real_time   the same in an arena
+//                                           of t threads (where the 2-thread
+//                                           speed-up is lost)
 //   BM_Resolution/<scheme>/<n>              compute_resolution for one new
 //                                           tensor of n f32 values (the
 //                                           power solves; uncached: each
@@ -84,12 +87,13 @@ void BM_VerifyBattery(benchmark::State& state, bool mt) {
   state.SetBytesProcessed(state.iterations() * n * 4);
 }
 
-// One pipeline step on one thread.
+// One pipeline step on one thread (or `threads`: range(1)).
 enum Stage { kScan, kSort, kPitGof, kOrder, kRows, kDupRows, kWindows };
-void BM_VerifyStage(benchmark::State& state, Stage stage) {
+void BM_VerifyStage(benchmark::State& state, Stage stage, bool mt) {
   const int64_t n = state.range(0);
+  const int threads = mt ? static_cast<int>(state.range(1)) : 1;
   const Data& d = DataOf(n);
-  tbb::task_arena arena(1);
+  tbb::task_arena arena(threads);
   const internal::Values x{d.tensor.data(), DType::kF32, static_cast<size_t>(n)};
   const verify::Target target = verify::derive_target(d.scheme, d.geometry);
   const verify::Uniform dist(target.low, target.high);
@@ -241,10 +245,14 @@ struct Registrar {
         {"windows", kWindows}};
     for (const auto& [name, stage] : stages) {
       benchmark::RegisterBenchmark((std::string("BM_VerifyStage/") + name).c_str(),
-                                   BM_VerifyStage, stage)
+                                   BM_VerifyStage, stage, false)
           ->Arg(1000000)
           ->Arg(10000000)
           ->Unit(benchmark::kMillisecond);
+      auto* bs = benchmark::RegisterBenchmark(
+          (std::string("BM_VerifyStage/") + name).c_str(), BM_VerifyStage, stage, true);
+      for (int t = 1; t <= hw; t *= 2) bs->Args({10000000, t});
+      bs->ArgNames({"", "threads"})->UseRealTime()->Unit(benchmark::kMillisecond);
     }
     for (const char* scheme : {"kaiming_uniform(a=sqrt(5))", "kaiming_normal",
                                "trunc_normal(std=0.02)"}) {
