@@ -113,21 +113,32 @@ std::string Index(const std::map<std::string, J>& d, const std::map<std::string,
                     conf["cases"].size(),
                     cal["pass"].get<bool>() ? "calibrated" : "**not calibrated**");
   if (d.count("tail_calibration")) {
+    // Per alpha: the largest observed / nominal ratio; over all cells: how
+    // many exceed (significantly above max_ratio x alpha) or are suspect.
     const J& t = d.at("tail_calibration");
-    int exceeds = 0;
-    double top = 0;
+    const size_t na = t["alphas"].size();
+    std::vector<double> top(na, 0);
+    int exceeds = 0, suspect = 0, cells = 0;
     for (const J& c : t["cases"]) {
       for (const J& x : c["tests"]) {
-        for (const J& r : x["rates"]) {
+        for (size_t a = 0; a < na; ++a) {
+          const J& r = x["rates"][a];
+          ++cells;
           exceeds += r["exceeds"].get<bool>();
-          if (!std::isnan(D(r, "ratio"))) top = std::max(top, D(r, "ratio"));
+          suspect += r["suspect"].get<bool>();
+          if (!std::isnan(D(r, "ratio"))) top[a] = std::max(top[a], D(r, "ratio"));
         }
       }
     }
+    std::string levels, tops;
+    for (size_t a = 0; a < na; ++a) {
+      levels += fmt::format("{}{:g}", a ? ", " : "", t["alphas"][a].get<double>());
+      tops += fmt::format("{}{:.2f}", a ? ", " : "", top[a]);
+    }
     md += fmt::format(
-        "- Tail calibration: {} test rates significantly above {:g} × α at α = 10⁻³…10⁻⁵ "
-        "(largest observed / nominal {:.2f}; scale {:g}).\n",
-        exceeds, D(t, "max_ratio"), top, D(t, "scale"));
+        "- Tail calibration (α = {}): largest observed / nominal false-alarm rate {}; {} of {} "
+        "cells significantly above {:g} × α, {} suspect (sample counts × {:g}).\n",
+        levels, tops, exceeds, cells, D(t, "max_ratio"), suspect, D(t, "scale"));
   }
   int full = 0, control = 0;
   for (const J& m : pw["mutants"]) {
