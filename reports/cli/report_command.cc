@@ -41,8 +41,8 @@ void Setup(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
       "report",
       "Render the reports (markdown + gnuplot SVG) from the data products: conformance, "
-      "calibration, power and frameworks JSON (initcheck_verify_study), the propagation "
-      "studies (initcheck propagate study), Google Benchmark and peers JSON. Runs no "
+      "calibration, tail calibration, power and frameworks JSON (initcheck_verify_study), the "
+      "propagation studies (initcheck propagate study), Google Benchmark and peers JSON. Runs no "
       "experiment; `make report` runs the producers first.\n"
       "Examples:\n"
       "  initcheck report --data reports/data --out reports --bench-json build/bench.json "
@@ -57,8 +57,8 @@ void Setup(CLI::App& app) {
   sub->add_option("--peers-json", a.o.peers_json,
                   "bench/peers.py JSON (missing: the peer columns say so)");
   sub->add_option("--only", a.o.only,
-                  "reports to render (comma-separated: conformance, power, frameworks, "
-                  "propagation, benchmarks; default all, plus README.md)")
+                  "reports to render (comma-separated: conformance, tail_calibration, power, "
+                  "frameworks, propagation, benchmarks; default all, plus README.md)")
       ->delimiter(',');
   sub->add_option("--keep-plot-files", a.o.keep_plot_files,
                   "keep the gnuplot scripts and data files in this directory");

@@ -1,10 +1,13 @@
 // The renderers read only JSON: benchmarks.md's targets (f64 against the
-// f64 memset, peers columns, "not installed"), the schema checks, and a
-// conformance / frameworks table from hand-written products.
+// f64 memset, peers columns, "not installed"), the schema checks, a
+// conformance / frameworks table from hand-written products, and
+// tail_calibration.md from a hand-written tail_calibration.json (its table,
+// headline, and one clear error for a missing, malformed or incomplete file).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -126,6 +129,125 @@ TEST(FrameworksRender, DeviationsShowTheirEvidence) {
   const std::string md = render_frameworks(fw).at(0).content;
   EXPECT_THAT(md, HasSubstr("| `he_normal` | `he_normal` | **fail** | fail | var × 0.774"));
   EXPECT_THAT(md, HasSubstr("Known deviation: no 0.8796 correction"));
+}
+
+
+// A small tail_calibration.json: a simulated case whose first test exceeds
+// at 1e-3 and is suspect at 1e-5, and an exact (enumerated) case.
+J TailRate(double alpha, J count, double ratio, double lo, double hi, bool exceeds,
+           bool suspect, J exact = nullptr) {
+  return {{"alpha", alpha}, {"count", count}, {"expected", 0}, {"ratio", ratio},
+          {"ci_low", lo}, {"ci_high", hi}, {"exact_ratio", exact}, {"p_exceed", 0.5},
+          {"exceeds", exceeds}, {"suspect", suspect}};
+}
+
+J TailFixture() {
+  J sim = {{"label", "uniform_n1000_gof"}, {"data", "U(0,1)"}, {"n", 1000},
+           {"samples", 4000000}, {"method", "spacings"},
+           {"tests",
+            {{{"name", "ks"},
+              {"rates",
+               {TailRate(1e-3, 8400, 2.1, 2.06, 2.15, true, false),
+                TailRate(1e-4, 410, 1.025, 0.93, 1.13, false, false),
+                TailRate(1e-5, 80, 2.0, 1.59, 2.49, false, true)}}},
+             {{"name", "mean"},
+              {"rates",
+               {TailRate(1e-3, 4000, 1.0, 0.97, 1.03, false, false),
+                TailRate(1e-4, 396, 0.99, 0.89, 1.09, false, false),
+                TailRate(1e-5, 38, 0.95, 0.67, 1.30, false, false)}}}}}};
+  J exact = {{"label", "haar_signs"}, {"data", "signs"}, {"n", 0}, {"samples", 0},
+             {"method", "enumeration"},
+             {"tests",
+              {{{"name", "haar_signs_k16"},
+                {"rates",
+                 {TailRate(1e-3, nullptr, 0.518798828125, 0.518798828125, 0.518798828125, false,
+                           false, 0.518798828125),
+                  TailRate(1e-4, nullptr, 0.30517578125, 0.30517578125, 0.30517578125, false,
+                           false, 0.30517578125),
+                  TailRate(1e-5, nullptr, 0.0, 0.0, 0.0, false, false, 0.0)}}}}}};
+  return {{"schema", "initcheck.tail_calibration/1"}, {"base_seed", 20261203}, {"scale", 1},
+          {"alphas", {1e-3, 1e-4, 1e-5}}, {"max_ratio", 1.5}, {"meta_alpha", 1e-6},
+          {"confidence", 0.95}, {"pass", false}, {"cases", {sim, exact}},
+          {"commit", "abc1234"}};
+}
+
+TEST(TailCalibrationRender, TableHeadlineAndProvenance) {
+  const auto files = render_tail_calibration(TailFixture());
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].path, "tail_calibration.md");
+  const std::string& md = files[0].content;
+  EXPECT_THAT(md, HasSubstr("commit `abc1234`"));
+  EXPECT_THAT(md, HasSubstr("base seed 20261203"));
+  EXPECT_THAT(md, HasSubstr("--scale 1`"));
+  EXPECT_THAT(md, HasSubstr("| case | test | α = 10⁻³ | α = 10⁻⁴ | α = 10⁻⁵ | verdict |"));
+  // The exceeding test: bold cell, EXCEEDS (the suspect cell does not hide it).
+  EXPECT_THAT(md, HasSubstr("| uniform_n1000_gof | ks | **2.10 (2.06–2.15)** | 1.02 (0.93–1.13) "
+                            "| 2.00 (1.59–2.49) | **EXCEEDS** |"));
+  // The case label only on its first row.
+  EXPECT_THAT(md, HasSubstr("|  | mean | 1.00 (0.97–1.03) | 0.99 (0.89–1.09) | 0.95 (0.67–1.30) "
+                            "| ok |"));
+  EXPECT_THAT(md, HasSubstr("| haar_signs | haar_signs_k16 | 0.52 exact | 0.31 exact | 0.00 exact "
+                            "| ok (exact) |"));
+  // Headline: the verdict and the largest ratio per alpha, with where.
+  EXPECT_THAT(md, HasSubstr("**Verdict: FAIL. 9 cells (3 case × test rows × 3 levels): 1 exceed, "
+                            "1 suspect.**"));
+  EXPECT_THAT(md, HasSubstr("- α = 10⁻³: 2.10 (uniform_n1000_gof `ks`)"));
+  EXPECT_THAT(md, HasSubstr("- α = 10⁻⁴: 1.02 (uniform_n1000_gof `ks`)"));
+  EXPECT_THAT(md, HasSubstr("- α = 10⁻⁵: 2.00 (uniform_n1000_gof `ks`)"));
+  EXPECT_THAT(md, HasSubstr("K = 4 000 000 samples (40 expected rejections at α = 10⁻⁵)"));
+  EXPECT_THAT(md, HasSubstr("no simulation (exact law)"));
+  // At most 6 columns (GitHub width): the header row has 7 pipes.
+  const size_t head = md.find("| case | test |");
+  const std::string header = md.substr(head, md.find('\n', head) - head);
+  EXPECT_EQ(std::count(header.begin(), header.end(), '|'), 7) << header;
+}
+
+TEST(TailCalibrationRender, IncompleteJsonIsOneClearError) {
+  J t = TailFixture();
+  t["cases"][0]["tests"][0]["rates"].erase(2);  // one rate short of the alphas
+  try {
+    (void)render_tail_calibration(t);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_THAT(what, HasSubstr("tail_calibration.json: malformed:"));
+    EXPECT_THAT(what, HasSubstr("uniform_n1000_gof"));
+    EXPECT_EQ(what.find('\n'), std::string::npos);
+  }
+  J u = TailFixture();
+  u.erase("alphas");
+  EXPECT_THROW((void)render_tail_calibration(u), Error);
+  J v = TailFixture();
+  v["cases"][1]["tests"][0]["rates"][0]["exceeds"] = "no";
+  EXPECT_THROW((void)render_tail_calibration(v), Error);
+}
+
+// --only tail_calibration on a data directory whose tail_calibration.json
+// is missing, not JSON, or of another schema: one line naming the file, and
+// nothing rendered.
+TEST(TailCalibrationRender, MissingOrMalformedFileFailsBeforeRendering) {
+  const std::string dir = TempDir();
+  RenderOptions o;
+  o.data_dir = dir;
+  o.only = {"tail_calibration"};
+  auto error_of = [&] {
+    try {
+      (void)render_reports(o);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_THAT(error_of(), HasSubstr(dir + "/tail_calibration.json: cannot open"));
+  std::ofstream(dir + "/tail_calibration.json") << R"({"schema": "initcheck.tail_calibration/1", )";
+  EXPECT_THAT(error_of(), HasSubstr("tail_calibration.json: not valid JSON"));
+  std::ofstream(dir + "/tail_calibration.json") << R"({"schema": "initcheck.power/1"})";
+  EXPECT_THAT(error_of(), HasSubstr("expected schema \"initcheck.tail_calibration/1\""));
+  std::ofstream(dir + "/tail_calibration.json") << TailFixture().dump();
+  const auto files = render_reports(o);
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].path, "tail_calibration.md");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

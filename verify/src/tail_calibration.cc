@@ -9,7 +9,6 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "initcheck/dtype.h"
 #include "initcheck/error.h"
@@ -590,54 +589,6 @@ std::string to_json(const TailCalibrationResults& r) {
     j["cases"].push_back(x);
   }
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-}
-
-std::string tail_calibration_markdown(const std::string& text) {
-  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object() ||
-      j.value("schema", "") != "initcheck.tail_calibration/1") {
-    throw Error("not an initcheck.tail_calibration/1 JSON");
-  }
-  auto num = [](const nlohmann::json& v, const char* f) {
-    return v.is_number() ? format(f, v.get<double>()) : std::string("-");
-  };
-  std::ostringstream o;
-  o << "Observed / nominal rejection rate under H0 (95% Clopper-Pearson "
-       "interval); a test fails when its count is significantly above "
-    << num(j["max_ratio"], "%g") << "x nominal (binomial p < "
-    << num(j["meta_alpha"], "%g") << "). Base seed " << j["base_seed"]
-    << ", scale " << num(j["scale"], "%g") << ": "
-    << (j.value("pass", false) ? "pass" : "**FAIL**") << ".\n\n";
-  o << "| case | n | K | test |";
-  for (const auto& a : j["alphas"]) o << " α = " << num(a, "%g") << " |";
-  o << "\n|---|---:|---:|---|";
-  for (size_t i = 0; i < j["alphas"].size(); ++i) o << "---|";
-  o << "\n";
-  for (const auto& c : j["cases"]) {
-    const int64_t k = c.value("samples", int64_t{0});
-    for (const auto& t : c["tests"]) {
-      o << "| " << c.value("label", "") << " | "
-        << (c.value("n", int64_t{0}) > 0 ? std::to_string(c["n"].get<int64_t>())
-                                         : std::string("-"))
-        << " | " << (k > 0 ? format("%.3g", static_cast<double>(k)) : "exact")
-        << " | " << t.value("name", "") << " |";
-      for (const auto& a : t["rates"]) {
-        std::string cell;
-        if (a["count"].is_null()) {
-          cell = num(a["exact_ratio"], "%.3g") + " (exact)";
-        } else {
-          cell = num(a["ratio"], "%.2f") + " [" + num(a["ci_low"], "%.2f") +
-                 ", " + num(a["ci_high"], "%.2f") + "]";
-          if (a["exact_ratio"].is_number())
-            cell += "; exact " + num(a["exact_ratio"], "%.3g");
-        }
-        if (a.value("exceeds", false)) cell = "**" + cell + " EXCEEDS**";
-        o << " " << cell << " |";
-      }
-      o << "\n";
-    }
-  }
-  return o.str();
 }
 
 std::string tail_failures(const TailCalibrationResults& r) {

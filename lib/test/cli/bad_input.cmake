@@ -13,6 +13,9 @@
 #   mode000:NAME  a valid .npy with permissions 000 (skipped as root, who
 #                 reads it anyway: prints "SKIP: ...", which the test's
 #                 SKIP_REGULAR_EXPRESSION reports as skipped)
+#   badjson:NAME  a truncated JSON text (for the report renderer's inputs)
+#   tailstub:NAME valid JSON of schema initcheck.tail_calibration/1 without
+#                 the keys the renderer reads
 #
 # EXPECT_RC=2 (usage or input error): stdout must be empty and stderr
 # exactly one line matching EXPECT (anchored: the whole line).
@@ -61,6 +64,10 @@ if(DEFINED SETUP AND NOT SETUP STREQUAL "")
     if(NOT _rc EQUAL 0)
       message(FATAL_ERROR "chmod 000 ${_path} failed: ${_rc}")
     endif()
+  elseif(_kind STREQUAL "badjson")
+    file(WRITE "${_path}" "{\"schema\": ")
+  elseif(_kind STREQUAL "tailstub")
+    file(WRITE "${_path}" "{\"schema\": \"initcheck.tail_calibration/1\", \"cases\": []}")
   else()
     message(FATAL_ERROR "unknown SETUP '${SETUP}'")
   endif()

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -91,6 +92,9 @@ std::string Index(const std::map<std::string, J>& d, const std::map<std::string,
   md += "| [conformance.md](conformance.md) | every scheme × layout × dtype filled by lib and "
         "checked by the battery; the battery's calibration | `conformance.json`, "
         "`calibration.json` (`initcheck_verify_study`) |\n";
+  md += "| [tail_calibration.md](tail_calibration.md) | each test's false-alarm rate at "
+        "α = 10⁻³, 10⁻⁴, 10⁻⁵ against its nominal level | `tail_calibration.json` "
+        "(`initcheck_verify_study --tail-calibration`, run by `make tail-calibration`) |\n";
   md += "| [power.md](power.md) | which initializer bugs the battery catches, and from which "
         "tensor size | `power.json` (`initcheck_verify_study`) |\n";
   md += "| [frameworks.md](frameworks.md) | PyTorch 1.13's and TF.js 4.22's initializers "
@@ -108,6 +112,34 @@ std::string Index(const std::map<std::string, J>& d, const std::map<std::string,
   md += fmt::format("- Conformance: {} of {} cases pass; the battery is {}.\n", passed,
                     conf["cases"].size(),
                     cal["pass"].get<bool>() ? "calibrated" : "**not calibrated**");
+  if (d.count("tail_calibration")) {
+    // Per alpha: the largest observed / nominal ratio; over all cells: how
+    // many exceed (significantly above max_ratio x alpha) or are suspect.
+    const J& t = d.at("tail_calibration");
+    const size_t na = t["alphas"].size();
+    std::vector<double> top(na, 0);
+    int exceeds = 0, suspect = 0, cells = 0;
+    for (const J& c : t["cases"]) {
+      for (const J& x : c["tests"]) {
+        for (size_t a = 0; a < na; ++a) {
+          const J& r = x["rates"][a];
+          ++cells;
+          exceeds += r["exceeds"].get<bool>();
+          suspect += r["suspect"].get<bool>();
+          if (!std::isnan(D(r, "ratio"))) top[a] = std::max(top[a], D(r, "ratio"));
+        }
+      }
+    }
+    std::string levels, tops;
+    for (size_t a = 0; a < na; ++a) {
+      levels += fmt::format("{}{:g}", a ? ", " : "", t["alphas"][a].get<double>());
+      tops += fmt::format("{}{:.2f}", a ? ", " : "", top[a]);
+    }
+    md += fmt::format(
+        "- Tail calibration (α = {}): largest observed / nominal false-alarm rate {}; {} of {} "
+        "cells significantly above {:g} × α, {} suspect (sample counts × {:g}).\n",
+        levels, tops, exceeds, cells, D(t, "max_ratio"), suspect, D(t, "scale"));
+  }
   int full = 0, control = 0;
   for (const J& m : pw["mutants"]) {
     full += m["detections"] == m["seeds"];
@@ -148,6 +180,8 @@ std::string Index(const std::map<std::string, J>& d, const std::map<std::string,
         "build/bin/initcheck_verify_study --conformance --calibration --power --frameworks \\\n"
         "    --min-n-seeds 100 --min-n-high 2097152 --calibration-seeds 1000 \\\n"
         "    --calibration-n 16384 --commit $C --out reports/data\n"
+        "# not in make report (a long study): make tail-calibration runs\n"
+        "# build/bin/initcheck_verify_study --tail-calibration --commit $C --out reports/data\n"
         "build/bin/initcheck propagate study --commit $C --out reports/data/propagation\n"
         "build/bin/initcheck_bench --benchmark_min_time=0.1 --benchmark_out=build/bench.json \\\n"
         "    --benchmark_out_format=json\n"
@@ -157,11 +191,12 @@ std::string Index(const std::map<std::string, J>& d, const std::map<std::string,
         "```\n\n";
   md += "Each report can be regenerated alone from its JSON, without running any experiment: "
         "`initcheck report --data reports/data --out reports --only NAME` with NAME one of "
-        "`conformance`, `power`, `frameworks`, `propagation`, `benchmarks` (the last also "
+        "`conformance`, `tail_calibration`, `power`, `frameworks`, `propagation`, "
+        "`benchmarks` (the last also "
         "needs `--bench-json`, and `--peers-json` for the peer columns). The README is "
         "rewritten only when every report is rendered.\n\n";
   md += "Seeds and settings are stated in each report and recorded in its JSON: conformance "
-        "row r uses seed 999 + r; the power study and the calibration derive their seeds "
+        "row r uses seed 999 + r; the power study and the calibrations derive their seeds "
         "from their base seeds by SplitMix64; the propagation products list their seeds. "
         "None of the outputs depends on `--threads`.\n\n";
   md += "## How the figures are checked\n\n";
@@ -183,8 +218,8 @@ std::string Index(const std::map<std::string, J>& d, const std::map<std::string,
 }  // namespace
 
 const std::vector<std::string>& report_names() {
-  static const std::vector<std::string> names = {"conformance", "power", "frameworks",
-                                                 "propagation", "benchmarks"};
+  static const std::vector<std::string> names = {"conformance", "tail_calibration", "power",
+                                                 "frameworks", "propagation", "benchmarks"};
   return names;
 }
 
@@ -202,7 +237,8 @@ std::vector<RenderedFile> render_reports(const RenderOptions& o) {
     const auto& v = report_names();
     if (std::find(v.begin(), v.end(), n) == v.end()) {
       throw Error("unknown report '" + n +
-                  "' (conformance, power, frameworks, propagation, benchmarks)");
+                  "' (conformance, tail_calibration, power, frameworks, propagation, "
+                  "benchmarks)");
     }
   }
   auto want = [&](const std::string& n) {
@@ -219,6 +255,10 @@ std::vector<RenderedFile> render_reports(const RenderOptions& o) {
   if (want("conformance") || o.only.empty()) {
     d["conformance"] = load_product(dir + "/conformance.json", "initcheck.conformance/1");
     d["calibration"] = load_product(dir + "/calibration.json", "initcheck.calibration/1");
+  }
+  if (want("tail_calibration")) {
+    d["tail_calibration"] =
+        load_product(dir + "/tail_calibration.json", "initcheck.tail_calibration/1");
   }
   if (want("power")) d["power"] = load_product(dir + "/power.json", "initcheck.power/1");
   if (want("frameworks")) {
@@ -242,6 +282,7 @@ std::vector<RenderedFile> render_reports(const RenderOptions& o) {
                  std::make_move_iterator(f.end()));
   };
   if (want("conformance")) add(render_conformance(d["conformance"], d["calibration"]));
+  if (want("tail_calibration")) add(render_tail_calibration(d["tail_calibration"]));
   if (want("power")) add(render_power(d["power"], plots.path()));
   if (want("frameworks")) add(render_frameworks(d["frameworks"]));
   if (want("propagation")) {

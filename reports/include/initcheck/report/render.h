@@ -12,6 +12,8 @@
 //   DATA/calibration.json             initcheck_verify_study --calibration  conformance.md
 //   DATA/power.json                   initcheck_verify_study --power        power.md
 //   DATA/frameworks.json              initcheck_verify_study --frameworks   frameworks.md
+//   DATA/tail_calibration.json        initcheck_verify_study --tail-calibration
+//                                     (`make tail-calibration`)             tail_calibration.md
 //   DATA/propagation/<name>.json      initcheck propagate study             variance_propagation.md
 //   bench.json (Google Benchmark)     initcheck_bench --benchmark_out=...   benchmarks.md
 //   peers.json (optional)             bench/peers.py                        benchmarks.md
@@ -28,8 +30,8 @@
 
 namespace initcheck::report {
 
-// The reports, in index order: "conformance", "power", "frameworks",
-// "propagation", "benchmarks".
+// The reports, in index order: "conformance", "tail_calibration", "power",
+// "frameworks", "propagation", "benchmarks".
 const std::vector<std::string>& report_names();
 
 struct RenderOptions {
@@ -48,6 +50,9 @@ std::vector<RenderedFile> render_conformance(const nlohmann::json& conformance,
                                              const nlohmann::json& calibration);
 std::vector<RenderedFile> render_power(const nlohmann::json& power, const std::string& plot_dir);
 std::vector<RenderedFile> render_frameworks(const nlohmann::json& frameworks);
+// tail_calibration.md. Throws Error (one line, "tail_calibration.json:
+// malformed: ...") when the JSON lacks a key the table reads.
+std::vector<RenderedFile> render_tail_calibration(const nlohmann::json& tail);
 // peers: null when there is no peers.json.
 std::vector<RenderedFile> render_benchmarks(const nlohmann::json& bench,
                                             const nlohmann::json& peers,

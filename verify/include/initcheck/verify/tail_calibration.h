@@ -55,7 +55,10 @@
 //             "p_exceed": 0.99,            // P(Bin(K, 1.5 alpha) >= count)
 //             "exceeds": false, "suspect": false}, ...]}, ...]}, ...]}
 // "samples" = 0 for exact (enumerated) cases, whose "count" is null and
-// whose ratio is exact_ratio.
+// whose ratio is exact_ratio. initcheck_verify_study adds "commit". The
+// table is rendered from this JSON by the report renderer (`initcheck
+// report --only tail_calibration` -> reports/tail_calibration.md); `make
+// tail-calibration` regenerates reports/data/tail_calibration.json.
 #ifndef INITCHECK_VERIFY_TAIL_CALIBRATION_H_
 #define INITCHECK_VERIFY_TAIL_CALIBRATION_H_
 
@@ -146,12 +149,6 @@ TailCalibrationResults run_tail_calibration(
 
 // The JSON above (deterministic: no timings).
 std::string to_json(const TailCalibrationResults& r);
-
-// A markdown table rendered from that JSON text (for the reports, which
-// render from JSON): one row per case x test, observed/nominal at each
-// alpha with its 95% interval, "**EXCEEDS**" where a test fails. Throws
-// Error on a JSON of another schema.
-std::string tail_calibration_markdown(const std::string& json);
 
 // One line per exceeding or suspect cell ("" when none).
 std::string tail_failures(const TailCalibrationResults& r);
