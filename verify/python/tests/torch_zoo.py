@@ -3,55 +3,18 @@ build them: (id, constructor). Sizes are small (the suite stays fast) but
 each random tensor has enough values for the mutations of
 test_torch_mutations.py to be detected with certainty (values outside a
 uniform's support, exact zeros, variance ratios >= 4 at n >= 4096)."""
+import os
+import sys
+
 import torch
 from torch import nn
 
-
-class DefaultModules(nn.Module):
-    """The module of verify/tools/fixtures/make_torch_fixtures.py that made
-    default_modules.safetensors (same attribute names and constructor calls,
-    same seeds), so that its state_dict loads here."""
-
-    SPECS = [
-        ("linear", lambda: nn.Linear(64, 48)),
-        ("linear_nobias", lambda: nn.Linear(96, 64, bias=False)),
-        ("bilinear", lambda: nn.Bilinear(16, 20, 24)),
-        ("conv1d", lambda: nn.Conv1d(16, 32, 5)),
-        ("conv2d", lambda: nn.Conv2d(16, 32, 3)),
-        ("conv3d", lambda: nn.Conv3d(8, 16, 3)),
-        ("conv2d_depthwise", lambda: nn.Conv2d(64, 64, 5, groups=64)),
-        ("conv2d_grouped", lambda: nn.Conv2d(32, 64, 3, groups=4)),
-        ("conv_transpose1d", lambda: nn.ConvTranspose1d(32, 16, 5)),
-        ("conv_transpose2d_grouped", lambda: nn.ConvTranspose2d(32, 48, 3, groups=2)),
-        ("conv_transpose3d", lambda: nn.ConvTranspose3d(8, 16, 3)),
-        ("embedding", lambda: nn.Embedding(200, 32, padding_idx=0)),
-        ("embedding_bag", lambda: nn.EmbeddingBag(100, 32, mode="mean")),
-        ("rnn", lambda: nn.RNN(32, 48)),
-        ("lstm", lambda: nn.LSTM(24, 32, num_layers=2)),
-        ("lstm_proj", lambda: nn.LSTM(24, 32, proj_size=16)),
-        ("gru_bidir", lambda: nn.GRU(24, 32, bidirectional=True)),
-        ("rnn_cell", lambda: nn.RNNCell(24, 32)),
-        ("lstm_cell", lambda: nn.LSTMCell(24, 32)),
-        ("gru_cell", lambda: nn.GRUCell(24, 32)),
-        ("mha", lambda: nn.MultiheadAttention(64, 4)),
-        ("mha_kdim_vdim", lambda: nn.MultiheadAttention(64, 4, kdim=32, vdim=48)),
-        ("mha_bias_kv", lambda: nn.MultiheadAttention(32, 4, add_bias_kv=True)),
-        ("encoder_layer", lambda: nn.TransformerEncoderLayer(32, 4, dim_feedforward=128)),
-        ("decoder_layer", lambda: nn.TransformerDecoderLayer(32, 4, dim_feedforward=128)),
-        ("layer_norm", lambda: nn.LayerNorm(64)),
-        ("batch_norm1d", lambda: nn.BatchNorm1d(32)),
-        ("batch_norm2d", lambda: nn.BatchNorm2d(48)),
-        ("group_norm", lambda: nn.GroupNorm(4, 32)),
-        ("instance_norm2d",
-         lambda: nn.InstanceNorm2d(16, affine=True, track_running_stats=True)),
-        ("prelu", lambda: nn.PReLU(num_parameters=16)),
-    ]
-
-    def __init__(self):
-        super().__init__()
-        for i, (name, make) in enumerate(self.SPECS):
-            torch.manual_seed(1000 + i)
-            setattr(self, name, make())
+# DefaultModules: the module of verify/tools/fixtures/make_torch_fixtures.py
+# that made default_modules.safetensors (one definition, in the fixture
+# tools), so that its state_dict loads here.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "tools", "fixtures"))
+from torch_default_modules import DefaultModules  # noqa: E402,F401
 
 
 # Module kinds beyond the fixture's, and variants of its hyperparameters.
