@@ -2,7 +2,9 @@
 // forward/backward signal propagation through a deep fully connected network
 // at initialization (reports/include/initcheck/propagation/).
 #include <fmt/format.h>
+#if defined(__GLIBC__)
 #include <malloc.h>
+#endif
 
 #include <cstdio>
 #include <filesystem>
@@ -51,8 +53,10 @@ struct PropagateArgs {
 // commands do this: `initcheck check` keeps glibc's defaults (its peak RSS
 // is a tested target).
 void KeepFreedMemory() {
+#if defined(__GLIBC__)
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
 }
 
 void WriteOutput(const std::string& path, const std::string& text) {
