@@ -68,6 +68,17 @@ test: build
 # that JSON (reports/README.md lists the commands; each report can be
 # rendered alone with `initcheck report --only NAME`).
 # Evaluated once, so every data product of one run names the same commit.
+# Cost after the build (CPU seconds, user + sys, measured 2026-12-03 under
+# load; stable across loads): initcheck_verify_study ~113 (power 90: the
+# main measurement of 37 bugs x 50 seeds x 2 at 2^18 is ~60% of the elements
+# checked, the min-n search ~40%, 70% of that for
+# keras_torch_backend_truncation_leak; calibration 19; conformance and
+# frameworks 4), propagate study ~330 (grid 165, training 128, the rest ~35;
+# all parallel over networks or runs), initcheck_bench ~35 (45 s wall),
+# peers ~47 (single thread), renderer ~2: about 5.5 minutes of wall time on
+# 2 idle cores (the parallel parts at CPU / 2, the benchmarks at their wall
+# time). Every output except benchmarks.md is byte-identical across runs and
+# --threads.
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 report: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS) --target initcheck_cli initcheck_verify_study initcheck_bench

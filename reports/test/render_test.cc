@@ -250,5 +250,44 @@ TEST(TailCalibrationRender, MissingOrMalformedFileFailsBeforeRendering) {
   std::filesystem::remove_all(dir);
 }
 
+// A bug already caught at the first size the search tried has no curve (a
+// flat line at 1): power.md names it in a sentence and draws only the others,
+// on an x axis that reaches the smallest size tried.
+TEST(PowerRender, BugsCaughtAtTheFirstSizeAreListedNotDrawn) {
+  auto point = [](int64_t n, int seeds, int det, bool passed) {
+    return J{{"n", n}, {"seeds", seeds}, {"detections", det},
+             {"rate", double(det) / seeds}, {"ci_low", 0.0}, {"ci_high", 1.0},
+             {"passed", passed}};
+  };
+  auto bug = [&](const std::string& name, J min_n, J trace) {
+    return J{{"name", name}, {"description", "d"}, {"bug_reference", "r"},
+             {"reference_scheme", "he_normal"}, {"mutant_effect", {{"text", "e"}}},
+             {"n", 262144}, {"seeds", 50}, {"detections", 50}, {"rate", 1.0},
+             {"ci_low", 0.93}, {"ci_high", 1.0}, {"tests_that_fired", {{"variance", 50}}},
+             {"example_diagnosis", ""}, {"limit_note", ""}, {"reference_seeds", 50},
+             {"reference_rejections", 0}, {"min_n_99", min_n}, {"min_n_trace", trace}};
+  };
+  J pw = {{"schema", "initcheck.power/1"}, {"commit", "abc"}, {"alpha", 1e-6},
+          {"n", 262144}, {"seeds", 50}, {"base_seed", 1},
+          {"min_n", {{"target_power", 0.99}, {"seeds_per_point", 100}, {"max_misses", 1},
+                     {"n_low", 256}, {"n_high", 2097152}}},
+          {"mutants",
+           {bug("flat_bug", 256, {point(256, 100, 100, true)}),
+            bug("curved_bug", 16,
+                {point(4, 2, 0, false), point(8, 2, 0, false), point(16, 100, 100, true)})}}};
+  const std::string dir = TempDir() + "/power_plots";
+  std::filesystem::create_directories(dir);
+  const auto files = render_power(pw, dir);
+  const std::string& md = files.at(0).content;
+  EXPECT_THAT(md, HasSubstr("1 of the 2 bugs are already detected"));
+  EXPECT_THAT(md, HasSubstr("`flat_bug` (n = 256)"));
+  EXPECT_THAT(md, HasSubstr("The panels show the other 1 bugs"));
+  ASSERT_EQ(files.size(), 2u);  // power.md and one figure
+  const std::string& svg = files.at(1).content;
+  EXPECT_THAT(svg, HasSubstr("curved_bug"));
+  EXPECT_THAT(svg, Not(HasSubstr("flat_bug")));
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace initcheck::report

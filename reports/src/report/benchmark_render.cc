@@ -221,13 +221,15 @@ std::vector<RenderedFile> render_benchmarks(const J& bench, const J& peers,
       }
       if (!s.x.empty()) p.series.push_back(s);
     }
+    // The target lines' labels at the left end, where every fill is far below
+    // them (small sizes): at the right end they sat on the curves.
     for (const auto& [tn, ty] : {std::pair<std::string, double>{"0.5", 0.5}, {"0.2", 0.2}}) {
       p.commands.push_back(fmt::format(
           "set arrow from graph 0, first {0} to graph 1, first {0} nohead lc rgb \"#999999\" "
           "dt (4,4) lw 1 back",
           ty));
       p.commands.push_back(fmt::format(
-          "set label \"target {}\" at graph 0.99, first {} right font \",10\" tc rgb \"#555555\" "
+          "set label \"target {}\" at graph 0.01, first {} left font \",10\" tc rgb \"#555555\" "
           "offset 0, 0.6 front",
           tn, ty));
     }

@@ -185,6 +185,17 @@ std::string escape(std::string_view text) {
   return o;
 }
 
+std::string escape_quoted(std::string_view text) {
+  std::string o;
+  for (char c : text) {
+    if (c == '_' || c == '^' || c == '@' || c == '&' || c == '~' || c == '{' || c == '}') {
+      o += '\\';
+    }
+    o += c;
+  }
+  return o;
+}
+
 std::string log_tics(int a, int b) {
   const int span = std::max(1, b - a);
   int step = 1;

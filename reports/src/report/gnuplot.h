@@ -91,8 +91,13 @@ struct Figure {
   int left = 98, right = 18, top = 40, bottom = 72;  // panel margins, pixels
 };
 
-// Escapes the characters gnuplot's enhanced text treats specially.
+// Escapes the characters gnuplot's enhanced text treats specially, for text
+// written verbatim between double quotes of the script (labels, tic lists):
+// "\\_" there is a literal underscore.
 std::string escape(std::string_view text);
+// The same for text that build() quotes itself (panel and figure titles, axis
+// labels), which doubles every backslash: one backslash here.
+std::string escape_quoted(std::string_view text);
 
 // Explicit tick list for a log axis over [10^a, 10^b] ("set xtics (...)").
 std::string log_tics(int a, int b);

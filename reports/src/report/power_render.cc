@@ -25,13 +25,20 @@ std::string Fired(const J& m) {
   return out.empty() ? "none" : out;
 }
 
-// Log-x ticks at powers of 4 labelled 256, 1 Ki, 4 Ki, ...
-std::vector<std::pair<double, std::string>> SizeTics(int64_t lo, int64_t hi) {
+// Log-x ticks at powers of 4 (4, 16, 64, 256, 1 Ki, ...) within [lo, hi].
+std::vector<std::pair<double, std::string>> SizeTics(double lo, double hi) {
   std::vector<std::pair<double, std::string>> t;
-  for (int64_t n = 256; n <= hi; n *= 4) {
-    if (n >= lo) t.emplace_back(static_cast<double>(n), N(n));
+  for (int64_t n = 4; static_cast<double>(n) <= hi; n *= 4) {
+    if (static_cast<double>(n) >= lo) t.emplace_back(static_cast<double>(n), N(n));
   }
   return t;
+}
+
+// True when the first size the search tried already passed: the bug's curve
+// would be a flat line at 1 (it is listed in a sentence instead of a panel).
+bool CaughtAtFirstSize(const J& m) {
+  const J& t = m["min_n_trace"];
+  return m["min_n_99"].is_number() && t.is_array() && !t.empty() && t[0]["passed"] == true;
 }
 
 }  // namespace
@@ -89,17 +96,44 @@ std::vector<RenderedFile> render_power(const J& pw, const std::string& plot_dir)
   md += "\nThe bugs, where they were seen, and what the battery said:\n\n" + notes + "\n";
 
   // Power curves: small multiples of at most 7 bugs (+ the 0.99 line) each,
-  // the bugs ordered by their smallest n (not reached last).
-  std::vector<const J*> order;
-  for (const J& m : ms) order.push_back(&m);
-  std::stable_sort(order.begin(), order.end(), [](const J* a, const J* b) {
+  // the bugs ordered by their smallest n (not reached last). Bugs already
+  // caught at the first size tried have no curve to show (a flat line at 1):
+  // they are listed in a sentence instead.
+  std::vector<const J*> order, first_size;
+  for (const J& m : ms) (CaughtAtFirstSize(m) ? first_size : order).push_back(&m);
+  auto by_min_n = [](const J* a, const J* b) {
     const double na = (*a)["min_n_99"].is_number() ? (*a)["min_n_99"].get<double>() : 1e300;
     const double nb = (*b)["min_n_99"].is_number() ? (*b)["min_n_99"].get<double>() : 1e300;
     return na < nb;
-  });
-  const int64_t lo = mn["n_low"].get<int64_t>(), hi = std::max(mn["n_high"].get<int64_t>(), n_main);
+  };
+  std::stable_sort(order.begin(), order.end(), by_min_n);
+  std::stable_sort(first_size.begin(), first_size.end(), by_min_n);
+  // The x range covers every size tried by the plotted bugs (the small bias
+  // vectors start below the global grid) and the main measurement.
+  double lo = static_cast<double>(mn["n_low"].get<int64_t>());
+  double hi = static_cast<double>(std::max(mn["n_high"].get<int64_t>(), n_main));
+  for (const J* m : order) {
+    for (const J& t : (*m)["min_n_trace"]) {
+      lo = std::min(lo, D(t, "n"));
+      hi = std::max(hi, D(t, "n"));
+    }
+  }
   md += "## Detection rate against tensor size\n\n";
-  md += "One panel per group of bugs, ordered by the smallest n at which they are caught. Each "
+  if (!first_size.empty()) {
+    std::string names;
+    for (const J* m : first_size) {
+      names += (names.empty() ? "" : ", ") +
+               fmt::format("`{}` (n = {})", S(*m, "name"), N((*m)["min_n_99"].get<int64_t>()));
+    }
+    md += fmt::format(
+        "{} of the {} bugs are already detected in at least {}% of {} seeds at the smallest size "
+        "the search tried, so they have no curve to draw: {}.\n\n",
+        first_size.size(), ms.size(), 100 * D(mn, "target_power"),
+        mn["seeds_per_point"].get<int>(), names);
+  }
+  if (!order.empty())
+    md += "The panels show the other " + std::to_string(order.size()) +
+        " bugs, in groups ordered by the smallest n at which they are caught. Each "
         "point is one size the search tried (and the main measurement at n ≈ " + N(n_main) +
         "); the search stops a failing size as soon as it has too many misses, so points far "
         "below 0.99 can rest on a few seeds (each point's seeds and interval are in the "
@@ -157,7 +191,7 @@ std::vector<RenderedFile> render_power(const J& pw, const std::string& plot_dir)
         D(mn, "target_power"), D(mn, "target_power") - 0.05));
     f.legend.push_back({fmt::format("target power {:g}", D(mn, "target_power")), gp::Kind::kLine,
                         target.look});
-    p.title = fmt::format("Bugs {}–{} of {} (smallest n: {} … {})", g * per + 1,
+    p.title = fmt::format("Bugs {}–{} of the {} with a curve (smallest n: {} … {})", g * per + 1,
                           std::min(order.size(), (g + 1) * per), order.size(), first, last);
     f.panels.push_back(std::move(p));
     md += Figure(f, plot_dir, fmt::format("power_curves_{}", g + 1),

@@ -568,7 +568,7 @@ std::string SaturationSection(Ctx& c) {
   for (const J& sj : j["schemes"]) {
     const std::string name = Short(sj["scheme"]);
     Panel ph, pd;
-    ph.title = "{/:Bold " + gp::escape(name) + "}" +
+    ph.title = "{/:Bold " + gp::escape_quoted(name) + "}" +
                fmt::format(" (σ_w² = {}): activations σ(z)", G3(D(sj["sigma_w2"])));
     ph.x.label = "σ(zˡ)";
     ph.x.min = 0;
@@ -576,7 +576,7 @@ std::string SaturationSection(Ctx& c) {
     ph.x.tic = 0.2;
     ph.y.label = "probability density";
     ph.y.min = 0;
-    pd.title = "{/:Bold " + gp::escape(name) + "}: derivatives σ′(z)";
+    pd.title = "{/:Bold " + gp::escape_quoted(name) + "}: derivatives σ′(z)";
     pd.x.label = "log_{10} σ′(zˡ)";
     pd.x.min = lg_lo;
     pd.x.max = lg_lo + lb * lg_w;
@@ -848,7 +848,8 @@ std::string PhasesSection(Ctx& c) {
   tanh_p.x.max = 3.2;
   tanh_p.x.tic = 0.5;
   tanh_p.x.minor = 5;
-  tanh_p.y.min = 0;
+  // Slightly below 0, so the markers at σ_b² = 0 are drawn whole.
+  tanh_p.y.min = -0.015;
   tanh_p.y.max = 0.5;
   tanh_p.y.tic = 0.1;
   tanh_p.y.minor = 2;
@@ -939,7 +940,7 @@ std::string GridAppendix(Ctx& c) {
         p.y.log = true;
         if (row == 0) {
           p.title = std::string(fwd ? "forward qˡ" : "backward gˡ = E[(∂L/∂zˡ)²]") + " — " +
-                    gp::escape(act);
+                    gp::escape_quoted(act);
           p.y.label = fwd ? "qˡ" : "gˡ";
         } else {
           p.title = std::string(fwd ? "forward" : "backward") + ": simulated / theory";
@@ -1646,6 +1647,11 @@ std::string JacobianSection(Ctx& c) {
       ens.push_back(e["ensemble"]);
   }
   std::string rows;
+  // Legend entries per depth (in the order of the first ensemble), with the
+  // count of values below the SVD's resolution per ensemble: in the legend,
+  // not as labels over the curves.
+  std::vector<int> depths;
+  std::vector<std::string> unresolved_notes;
   double ymin = INFINITY, ymax = 0;
   for (const J& e : j["spectra"]) {
     for (double v : V(e["singular_values"])) {
@@ -1665,7 +1671,6 @@ std::string JacobianSection(Ctx& c) {
     p.y.min = ymin;
     p.y.max = ymax;
     int i = 0;
-    double ly = 0.93;
     for (const J& e : j["spectra"]) {
       if (e["ensemble"] != en) continue;
       std::vector<double> sv = V(e["singular_values"]);
@@ -1679,16 +1684,13 @@ std::string JacobianSection(Ctx& c) {
       }
       p.series.push_back(Line(x, y, gp::palette(i), 2.2));
       if (en == ens.front()) {
-        f.legend.push_back(
-            {fmt::format("depth L = {}", e["depth"].get<int>()), Kind::kLine, gp::palette(i), 0.2});
+        depths.push_back(e["depth"].get<int>());
+        unresolved_notes.emplace_back();
       }
       const int unresolved = e["unresolved"];
-      if (unresolved > 0) {
-        p.commands.push_back(Label(fmt::format("L = {}: {} of {} values below the SVD's "
-                                               "resolution (not drawn)",
-                                               e["depth"].get<int>(), unresolved, sv.size()),
-                                   0.97, ly, "right", ",10"));
-        ly -= 0.065;
+      if (unresolved > 0 && static_cast<size_t>(i) < unresolved_notes.size()) {
+        std::string& note = unresolved_notes[static_cast<size_t>(i)];
+        note += fmt::format("{}{}: {} of {}", note.empty() ? "" : "; ", en, unresolved, sv.size());
       }
       const J& q = e["quantiles"];
       auto Q = [&](const char* k) {
@@ -1701,7 +1703,16 @@ std::string JacobianSection(Ctx& c) {
     }
     f.panels.push_back(p);
   }
-  f.legend_cols = 4;
+  bool any_unresolved = false;
+  for (size_t d = 0; d < depths.size(); ++d) {
+    std::string title = fmt::format("depth L = {}", depths[d]);
+    if (!unresolved_notes[d].empty()) {
+      title += " (" + unresolved_notes[d] + " values below the SVD's resolution, not drawn)";
+      any_unresolved = true;
+    }
+    f.legend.push_back({title, Kind::kLine, gp::palette(static_cast<int>(d)), 0.2});
+  }
+  f.legend_cols = any_unresolved ? 1 : 4;
   md += c.Figure(f, "jacobian",
                  "singular values of the input-output Jacobian, orthogonal vs Gaussian weights");
   md += fmt::format(
