@@ -97,6 +97,65 @@ void CopyCanonical(const T* in, size_t n, T* out) {
   }
   for (; i < n; ++i) out[i] = in[i] == 0 ? T(0) : in[i];
 }
+// The part of each canonical value among `parts` (<= kMaxVectorParts)
+// sorted splitters: idx = #{j < parts - 1 : v >= split[j]} (the scalar
+// binary search of SortedCopy counts the same). Counting adds each part's
+// lanes to counts[p]; distributing appends each part's values, in input
+// order, at dst[p] (advanced): masked compress stores write only the
+// part's lanes, so parts filled by other tasks next to it are untouched.
+template <class T, bool kScatter>
+void PartitionPass(const T* in, size_t n, const T* split, size_t parts,
+                   size_t* counts, T** dst) {
+  const hn::ScalableTag<T> d;
+  const size_t N = hn::Lanes(d);
+  const auto zero = hn::Zero(d), one = hn::Set(d, T(1));
+  size_t i = 0;
+  for (; i + N <= n; i += N) {
+    auto v = hn::LoadU(d, in + i);
+    v = hn::IfThenElse(v == zero, zero, v);
+    auto idx = zero;
+    for (size_t j = 0; j + 1 < parts; ++j)
+      idx = hn::Add(idx, hn::IfThenElseZero(hn::Ge(v, hn::Set(d, split[j])), one));
+    for (size_t p = 0; p < parts; ++p) {
+      const auto m = hn::Eq(idx, hn::Set(d, static_cast<T>(p)));
+      const size_t c = hn::CountTrue(d, m);
+      if (c == 0) continue;
+      if constexpr (kScatter) {
+        hn::CompressBlendedStore(v, m, d, dst[p]);
+        dst[p] += c;
+      } else {
+        counts[p] += c;
+      }
+    }
+  }
+  for (; i < n; ++i) {
+    const T v = in[i] == 0 ? T(0) : in[i];
+    size_t p = 0;
+    for (size_t j = 0; j + 1 < parts; ++j) p += v >= split[j];
+    if constexpr (kScatter) {
+      *dst[p]++ = v;
+    } else {
+      ++counts[p];
+    }
+  }
+}
+void PartCountsF32Impl(const float* in, size_t n, const float* split,
+                       size_t parts, size_t* counts) {
+  PartitionPass<float, false>(in, n, split, parts, counts, nullptr);
+}
+void PartCountsF64Impl(const double* in, size_t n, const double* split,
+                       size_t parts, size_t* counts) {
+  PartitionPass<double, false>(in, n, split, parts, counts, nullptr);
+}
+void PartScatterF32Impl(const float* in, size_t n, const float* split,
+                        size_t parts, float** dst) {
+  PartitionPass<float, true>(in, n, split, parts, nullptr, dst);
+}
+void PartScatterF64Impl(const double* in, size_t n, const double* split,
+                        size_t parts, double** dst) {
+  PartitionPass<double, true>(in, n, split, parts, nullptr, dst);
+}
+
 void CopyCanonicalF32Impl(const float* in, size_t n, float* out) {
   CopyCanonical(in, n, out);
 }
@@ -1246,6 +1305,10 @@ namespace initcheck::verify::internal {
 HWY_EXPORT(DecodeToDoubleImpl);
 HWY_EXPORT(CopyCanonicalF32Impl);
 HWY_EXPORT(CopyCanonicalF64Impl);
+HWY_EXPORT(PartCountsF32Impl);
+HWY_EXPORT(PartCountsF64Impl);
+HWY_EXPORT(PartScatterF32Impl);
+HWY_EXPORT(PartScatterF64Impl);
 HWY_EXPORT(LogArrayImpl);
 HWY_EXPORT(NormalScoresOfTailsImpl);
 HWY_EXPORT(NormalScoresUniformImpl);
@@ -1283,6 +1346,22 @@ void CopyCanonicalF32(const float* in, size_t n, float* out) {
 }
 void CopyCanonicalF64(const double* in, size_t n, double* out) {
   HWY_DYNAMIC_DISPATCH(CopyCanonicalF64Impl)(in, n, out);
+}
+void PartCounts(const float* in, size_t n, const float* split, size_t parts,
+                size_t* counts) {
+  HWY_DYNAMIC_DISPATCH(PartCountsF32Impl)(in, n, split, parts, counts);
+}
+void PartCounts(const double* in, size_t n, const double* split, size_t parts,
+                size_t* counts) {
+  HWY_DYNAMIC_DISPATCH(PartCountsF64Impl)(in, n, split, parts, counts);
+}
+void PartScatter(const float* in, size_t n, const float* split, size_t parts,
+                 float** dst) {
+  HWY_DYNAMIC_DISPATCH(PartScatterF32Impl)(in, n, split, parts, dst);
+}
+void PartScatter(const double* in, size_t n, const double* split, size_t parts,
+                 double** dst) {
+  HWY_DYNAMIC_DISPATCH(PartScatterF64Impl)(in, n, split, parts, dst);
 }
 void LogArray(const double* x, size_t n, double* out) {
   HWY_DYNAMIC_DISPATCH(LogArrayImpl)(x, n, out);

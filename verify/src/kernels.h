@@ -28,6 +28,21 @@ void DecodeToDouble(const void* src, DType dtype, size_t n, double* out);
 void CopyCanonicalF32(const float* in, size_t n, float* out);
 void CopyCanonicalF64(const double* in, size_t n, double* out);
 
+// The parallel sort's partition passes (SortedCopy), on canonical values
+// (-0.0 -> +0.0): value v belongs to part #{j < parts - 1 : v >= split[j]}
+// (split ascending, parts <= kMaxVectorParts). PartCounts adds each part's
+// count to counts[p]; PartScatter appends each value at dst[p], advancing
+// it (input order kept within a part).
+inline constexpr size_t kMaxVectorParts = 8;
+void PartCounts(const float* in, size_t n, const float* split, size_t parts,
+                size_t* counts);
+void PartCounts(const double* in, size_t n, const double* split, size_t parts,
+                size_t* counts);
+void PartScatter(const float* in, size_t n, const float* split, size_t parts,
+                 float** dst);
+void PartScatter(const double* in, size_t n, const double* split, size_t parts,
+                 double** dst);
+
 // --- Special functions (vector versions; exposed for tests) ---------------
 // out[i] = log(x[i]) for x[i] > 0 finite (normal or subnormal): Sun's
 // fdlibm e_log.c method (x = 2^k (1+f), s = f/(2+f), log(1+f) = f - s(f -

@@ -256,9 +256,17 @@ void SortedCopy(const T* in, size_t n, T* out) {
   };
   const size_t tasks = TaskCount(n);
   std::vector<size_t> counts(tasks * np, 0);
+  // Up to kMaxVectorParts parts (4 threads), the passes are SIMD kernels
+  // (every splitter compared per lane, masked compress stores): the scalar
+  // binary search and scatter cost as much as sorting the parts.
+  const bool vector = np <= kMaxVectorParts;
   ParallelTasks(tasks, [&](size_t t) {
     size_t* c = &counts[t * np];
     const size_t end = std::min(n, (t + 1) * kTask);
+    if (vector) {
+      PartCounts(in + t * kTask, end - t * kTask, split.data(), np, c);
+      return;
+    }
     for (size_t i = t * kTask; i < end; ++i) ++c[part_of(in[i])];
   });
   // Offsets: part p starts after all smaller parts; within it, task t after
@@ -280,6 +288,12 @@ void SortedCopy(const T* in, size_t n, T* out) {
   ParallelTasks(tasks, [&](size_t t) {
     size_t* o = &offset[t * np];
     const size_t end = std::min(n, (t + 1) * kTask);
+    if (vector) {
+      T* dst[kMaxVectorParts];
+      for (size_t p = 0; p < np; ++p) dst[p] = out + o[p];
+      PartScatter(in + t * kTask, end - t * kTask, split.data(), np, dst);
+      return;
+    }
     for (size_t i = t * kTask; i < end; ++i) {
       const T v = in[i] == 0 ? T(0) : in[i];
       out[o[part_of(v)]++] = v;

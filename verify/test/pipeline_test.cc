@@ -313,6 +313,48 @@ TEST(Pipeline, ExactDuplicateCountsMatchBruteForce) {
   }
 }
 
+// The sorted copy against std::sort for 1..8 threads: the parallel path
+// (>= 2^18 values) with its SIMD partition (<= 8 parts) and its scalar one
+// (16 parts at 8 threads); signed zeros (canonical +0), heavy ties (equal
+// splitters, empty parts), and a length that is no multiple of the vector.
+TEST(Pipeline, SortedCopyMatchesStdSortForAnyThreadCount) {
+  std::mt19937_64 g(31);
+  for (int rep = 0; rep < 3; ++rep) {
+    const size_t n = (size_t{1} << 18) + 12345;
+    std::vector<float> f(n);
+    std::vector<double> d(n);
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t r = g();
+      const double v = rep == 0   ? std::ldexp(static_cast<double>(r >> 11), -53) - 0.5
+                       : rep == 1 ? static_cast<double>(r % 5) - 2.0  // 5 values
+                                  : (r % 3 == 0 ? -0.0 : std::ldexp(static_cast<double>(r >> 11), -60));
+      f[i] = static_cast<float>(v);
+      d[i] = v;
+    }
+    f[3] = -0.0f;
+    d[3] = -0.0;
+    std::vector<float> wf(f);
+    std::vector<double> wd(d);
+    for (float& v : wf) v = v == 0 ? 0.0f : v;
+    for (double& v : wd) v = v == 0 ? 0.0 : v;
+    std::sort(wf.begin(), wf.end());
+    std::sort(wd.begin(), wd.end());
+    for (int threads : {1, 2, 3, 4, 8}) {
+      tbb::task_arena arena(threads);
+      arena.execute([&] {
+        const internal::SortedValues sf =
+            internal::SortedValues::Make({f.data(), DType::kF32, n});
+        const internal::SortedValues sd =
+            internal::SortedValues::Make({d.data(), DType::kF64, n});
+        ASSERT_EQ(std::memcmp(sf.f32(), wf.data(), n * sizeof(float)), 0)
+            << rep << " " << threads;
+        ASSERT_EQ(std::memcmp(sd.f64(), wd.data(), n * sizeof(double)), 0)
+            << rep << " " << threads;
+      });
+    }
+  }
+}
+
 TEST(Pipeline, TiesAcrossWordsAndTasks) {
   // Runs of equal values of lengths 1..200 crossing 64-bit words and
   // kTask boundaries.
