@@ -172,10 +172,14 @@ def print_ratios(bench_json, peers):
     except (OSError, ValueError) as e:
         print(f"peers.py: cannot read {bench_json}: {e}", file=sys.stderr)
         return
-    # Plain runs, or the medians of --benchmark_repetitions.
-    ours = {b["name"]: b.get("items_per_second")
+    # Plain runs, or the medians of --benchmark_repetitions; names without
+    # a "/min_time:..." part (set per benchmark in verify_bench.cc).
+    def plain(name):
+        return "/".join(p for p in name.split("/")
+                        if not p.startswith("min_time:"))
+    ours = {plain(b["name"]): b.get("items_per_second")
             for b in runs if b.get("run_type", "iteration") == "iteration"}
-    ours.update({b["run_name"]: b.get("items_per_second") for b in runs
+    ours.update({plain(b["run_name"]): b.get("items_per_second") for b in runs
                  if b.get("aggregate_name") == "median"})
     theirs = {p["name"]: p["items_per_second"] for p in peers
               if p["status"] == "ok"}
