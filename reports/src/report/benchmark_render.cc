@@ -141,7 +141,7 @@ std::vector<RenderedFile> render_benchmarks(const J& bench, const J& peers,
   }
   const double speedup = b1 && b2 && b2->seconds > 0 ? b1->seconds / b2->seconds : std::nan("");
   target_row("battery on 10⁷, 2 threads / 1 (wall)", "≥ 1.7×", speedup, speedup >= 1.7,
-             std::isnan(speedup) ? "–" : fmt::format("{:.2f}×", speedup));
+             std::isnan(speedup) ? "–" : fmt::format("{:.3f}×", speedup));
   auto peer_ratio = [&](const Row* r, const std::string& name) {
     auto it = peer.find(name);
     return r && it != peer.end() && it->second > 0 ? r->rate / it->second : std::nan("");
