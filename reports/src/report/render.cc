@@ -117,19 +117,10 @@ std::string Index(const std::map<std::string, J>& d, const std::map<std::string,
     // many exceed (significantly above max_ratio x alpha) or are suspect.
     const J& t = d.at("tail_calibration");
     const size_t na = t["alphas"].size();
-    std::vector<double> top(na, 0);
-    int exceeds = 0, suspect = 0, cells = 0;
-    for (const J& c : t["cases"]) {
-      for (const J& x : c["tests"]) {
-        for (size_t a = 0; a < na; ++a) {
-          const J& r = x["rates"][a];
-          ++cells;
-          exceeds += r["exceeds"].get<bool>();
-          suspect += r["suspect"].get<bool>();
-          if (!std::isnan(D(r, "ratio"))) top[a] = std::max(top[a], D(r, "ratio"));
-        }
-      }
-    }
+    const util::TailHeadline h = util::tail_headline(t);
+    const int exceeds = h.exceeds, suspect = h.suspect, cells = h.cells;
+    std::vector<double> top(na);
+    for (size_t a = 0; a < na; ++a) top[a] = std::max(0.0, h.top[a]);
     std::string levels, tops;
     for (size_t a = 0; a < na; ++a) {
       levels += fmt::format("{}{:g}", a ? ", " : "", t["alphas"][a].get<double>());

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "gnuplot.h"
 #include "initcheck/report/propagation_render.h"
@@ -71,6 +72,17 @@ inline std::string Provenance(const std::string& commit, const std::string& data
 // `files`, returns the markdown image line.
 std::string Figure(const gp::Figure& figure, const std::string& plot_dir, const std::string& name,
                    const std::string& alt, std::vector<RenderedFile>& files);
+
+// The tail calibration's headline (tail_render.cc), for its report and the
+// index: over all cells, how many exceed (significantly above max_ratio x
+// alpha) or are suspect; per alpha, the largest observed / nominal ratio
+// (-1 if none is finite) and where ("case `test`").
+struct TailHeadline {
+  int exceeds = 0, suspect = 0, cells = 0;
+  std::vector<double> top;
+  std::vector<std::string> where;
+};
+TailHeadline tail_headline(const nlohmann::json& tail);
 
 }  // namespace initcheck::report::util
 

@@ -93,6 +93,31 @@ std::string RateCell(const J& r) {
 
 }  // namespace
 
+namespace util {
+TailHeadline tail_headline(const J& t) {
+  const size_t na = t["alphas"].size();
+  TailHeadline h;
+  h.top.assign(na, -1);
+  h.where.resize(na);
+  for (const J& c : t["cases"]) {
+    for (const J& x : c["tests"]) {
+      for (size_t a = 0; a < na; ++a) {
+        const J& r = x["rates"][a];
+        ++h.cells;
+        h.exceeds += r["exceeds"].get<bool>();
+        h.suspect += r["suspect"].get<bool>();
+        const double v = D(r, "ratio");
+        if (!std::isnan(v) && v > h.top[a]) {
+          h.top[a] = v;
+          h.where[a] = fmt::format("{} `{}`", S(c, "label"), S(x, "name"));
+        }
+      }
+    }
+  }
+  return h;
+}
+}  // namespace util
+
 std::vector<RenderedFile> render_tail_calibration(const J& t) {
   Check(t);
   const J& alphas = t["alphas"];
@@ -125,24 +150,10 @@ std::vector<RenderedFile> render_tail_calibration(const J& t) {
       t["base_seed"].get<uint64_t>(), D(t, "scale"), D(t, "scale"));
 
   // The headline: the largest ratio per alpha, and where.
-  int exceeds = 0, suspect = 0, cells = 0;
-  std::vector<double> top(na, -1);
-  std::vector<std::string> where(na);
-  for (const J& c : t["cases"]) {
-    for (const J& x : c["tests"]) {
-      for (size_t a = 0; a < na; ++a) {
-        const J& r = x["rates"][a];
-        ++cells;
-        exceeds += r["exceeds"].get<bool>();
-        suspect += r["suspect"].get<bool>();
-        const double v = D(r, "ratio");
-        if (!std::isnan(v) && v > top[a]) {
-          top[a] = v;
-          where[a] = fmt::format("{} `{}`", S(c, "label"), S(x, "name"));
-        }
-      }
-    }
-  }
+  const util::TailHeadline h = util::tail_headline(t);
+  const int exceeds = h.exceeds, suspect = h.suspect, cells = h.cells;
+  const std::vector<double>& top = h.top;
+  const std::vector<std::string>& where = h.where;
   md += fmt::format("**Verdict: {}. {} cells ({} case × test rows × {} levels): {} exceed, {} "
                     "suspect.** Largest observed / nominal:\n\n",
                     t["pass"].get<bool>() ? "pass" : "FAIL", cells, cells / static_cast<int>(na),
