@@ -173,28 +173,23 @@ Look palette(int i) {
   return looks[((i % n) + n) % n];
 }
 
-std::string escape(std::string_view text) {
+namespace {
+// Prefixes gnuplot's enhanced-text specials with `slashes` backslashes.
+std::string EscapeWith(std::string_view text, size_t slashes) {
   std::string o;
   for (char c : text) {
     if (c == '_' || c == '^' || c == '@' || c == '&' || c == '~' || c == '{' || c == '}') {
-      o += '\\';
-      o += '\\';
+      o.append(slashes, '\\');
     }
     o += c;
   }
   return o;
 }
+}  // namespace
 
-std::string escape_quoted(std::string_view text) {
-  std::string o;
-  for (char c : text) {
-    if (c == '_' || c == '^' || c == '@' || c == '&' || c == '~' || c == '{' || c == '}') {
-      o += '\\';
-    }
-    o += c;
-  }
-  return o;
-}
+std::string escape(std::string_view text) { return EscapeWith(text, 2); }
+
+std::string escape_quoted(std::string_view text) { return EscapeWith(text, 1); }
 
 std::string log_tics(int a, int b) {
   const int span = std::max(1, b - a);
