@@ -97,46 +97,95 @@ void CopyCanonical(const T* in, size_t n, T* out) {
   }
   for (; i < n; ++i) out[i] = in[i] == 0 ? T(0) : in[i];
 }
-// The part of each canonical value among `parts` (<= kMaxVectorParts)
-// sorted splitters: idx = #{j < parts - 1 : v >= split[j]} (the scalar
-// binary search of SortedCopy counts the same). Counting adds each part's
-// lanes to counts[p]; distributing appends each part's values, in input
-// order, at dst[p] (advanced): masked compress stores write only the
-// part's lanes, so parts filled by other tasks next to it are untouched.
-template <class T, bool kScatter>
-void PartitionPass(const T* in, size_t n, const T* split, size_t parts,
-                   size_t* counts, T** dst) {
+// The part of each canonical value among P (a power of two, <=
+// kMaxVectorParts) sorted splitters: part = #{j < P - 1 : v >= split[j]}
+// (the scalar binary search of SortedCopy counts the same; -0 >= s exactly
+// when 0 >= s, so counting needs no canonical zeros).
+//
+// Counting keeps P - 1 vectors of lane counters ge[j] = #{v >= split[j]}
+// (a compare and a subtract of the all-ones mask per splitter and vector:
+// the pass is bound by the load) and takes the parts' counts as differences
+// at the end. Lane counters are the values' width: a task of kTask = 2^15
+// values cannot overflow them.
+template <class T, size_t P>
+void PartCountsP(const T* in, size_t n, const T* split, size_t* counts) {
   const hn::ScalableTag<T> d;
+  const hn::RebindToSigned<decltype(d)> di;
+  using VI = hn::Vec<decltype(di)>;
+  using V = hn::Vec<decltype(d)>;
   const size_t N = hn::Lanes(d);
-  const auto zero = hn::Zero(d), one = hn::Set(d, T(1));
+  V s[P - 1];
+  VI ge[P - 1];
+  for (size_t j = 0; j + 1 < P; ++j) {
+    s[j] = hn::Set(d, split[j]);
+    ge[j] = hn::Zero(di);
+  }
   size_t i = 0;
   for (; i + N <= n; i += N) {
-    auto v = hn::LoadU(d, in + i);
+    const V v = hn::LoadU(d, in + i);
+    for (size_t j = 0; j + 1 < P; ++j)
+      ge[j] = hn::Sub(ge[j], hn::VecFromMask(di, hn::RebindMask(di, hn::Ge(v, s[j]))));
+  }
+  size_t g[P + 1];
+  g[0] = i;  // every value is >= split[-1] = -inf
+  for (size_t j = 0; j + 1 < P; ++j)
+    g[j + 1] = static_cast<size_t>(hn::GetLane(hn::SumOfLanes(di, ge[j])));
+  g[P] = 0;
+  for (; i < n; ++i) {
+    ++g[0];
+    for (size_t j = 0; j + 1 < P; ++j) g[j + 1] += in[i] >= split[j];
+  }
+  for (size_t p = 0; p < P; ++p) counts[p] += g[p] - g[p + 1];
+}
+
+// Distributing appends each part's values, in input order, at dst[p]
+// (advanced). A part's lanes are ge[p - 1] and not ge[p] (mask logic, no
+// index arithmetic); masked compress stores write only the part's lanes,
+// so parts filled by other tasks next to it are untouched.
+template <class T, size_t P>
+void PartScatterP(const T* in, size_t n, const T* split, T** dst) {
+  const hn::ScalableTag<T> d;
+  using V = hn::Vec<decltype(d)>;
+  using M = hn::Mask<decltype(d)>;
+  const size_t N = hn::Lanes(d);
+  const V zero = hn::Zero(d);
+  V s[P - 1];
+  for (size_t j = 0; j + 1 < P; ++j) s[j] = hn::Set(d, split[j]);
+  size_t i = 0;
+  for (; i + N <= n; i += N) {
+    V v = hn::LoadU(d, in + i);
     v = hn::IfThenElse(v == zero, zero, v);
-    auto idx = zero;
-    for (size_t j = 0; j + 1 < parts; ++j)
-      idx = hn::Add(idx, hn::IfThenElseZero(hn::Ge(v, hn::Set(d, split[j])), one));
-    for (size_t p = 0; p < parts; ++p) {
-      const auto m = hn::Eq(idx, hn::Set(d, static_cast<T>(p)));
-      const size_t c = hn::CountTrue(d, m);
-      if (c == 0) continue;
-      if constexpr (kScatter) {
-        hn::CompressBlendedStore(v, m, d, dst[p]);
-        dst[p] += c;
-      } else {
-        counts[p] += c;
-      }
-    }
+    M ge[P - 1];
+    for (size_t j = 0; j + 1 < P; ++j) ge[j] = hn::Ge(v, s[j]);
+    dst[0] += hn::CompressBlendedStore(v, hn::Not(ge[0]), d, dst[0]);
+    for (size_t p = 1; p + 1 < P; ++p)
+      dst[p] += hn::CompressBlendedStore(v, hn::AndNot(ge[p], ge[p - 1]), d,
+                                         dst[p]);
+    dst[P - 1] += hn::CompressBlendedStore(v, ge[P - 2], d, dst[P - 1]);
   }
   for (; i < n; ++i) {
     const T v = in[i] == 0 ? T(0) : in[i];
     size_t p = 0;
-    for (size_t j = 0; j + 1 < parts; ++j) p += v >= split[j];
-    if constexpr (kScatter) {
-      *dst[p]++ = v;
-    } else {
-      ++counts[p];
-    }
+    for (size_t j = 0; j + 1 < P; ++j) p += v >= split[j];
+    *dst[p]++ = v;
+  }
+}
+
+template <class T, bool kScatter>
+void PartitionPass(const T* in, size_t n, const T* split, size_t parts,
+                   size_t* counts, T** dst) {
+  static_assert(kMaxVectorParts == 8, "the cases below");
+  switch (parts) {
+    case 2:
+      return kScatter ? PartScatterP<T, 2>(in, n, split, dst)
+                      : PartCountsP<T, 2>(in, n, split, counts);
+    case 4:
+      return kScatter ? PartScatterP<T, 4>(in, n, split, dst)
+                      : PartCountsP<T, 4>(in, n, split, counts);
+    default:
+      HWY_DASSERT(parts == 8);
+      return kScatter ? PartScatterP<T, 8>(in, n, split, dst)
+                      : PartCountsP<T, 8>(in, n, split, counts);
   }
 }
 void PartCountsF32Impl(const float* in, size_t n, const float* split,

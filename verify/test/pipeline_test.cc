@@ -5,6 +5,7 @@
 // counts, Boost's runs test, and the battery's own output for 1, 2, 3 and 7
 // threads (bit-identical by construction; this checks the construction).
 #include <gtest/gtest.h>
+#include <hwy/targets.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <cstring>
 #include <map>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "../src/kernels.h"
@@ -142,14 +144,15 @@ TEST(Kernels, NormalScoresMatchScalarQuantile) {
         << u[i];
 }
 
-TEST(Pipeline, BitIdenticalForAnyThreadCount) {
-  struct Case {
-    const char* scheme;
-    DType dtype;
-    Shape shape;
-  };
-  // Sizes above the parallel sort's threshold (2^18) and several tasks.
-  const std::vector<Case> cases = {
+struct IdentityCase {
+  const char* scheme;
+  DType dtype;
+  Shape shape;
+};
+
+// Sizes above the parallel sort's threshold (2^18) and several tasks.
+const std::vector<IdentityCase>& IdentityCases() {
+  static const std::vector<IdentityCase> cases = {
       {"kaiming_uniform(a=sqrt(5))", DType::kF32, {1200, 1000}},
       {"normal(std=0.02)", DType::kF64, {700, 500}},
       {"trunc_normal(std=0.02, a=-0.04, b=0.04)", DType::kF32, {600, 600}},
@@ -157,7 +160,11 @@ TEST(Pipeline, BitIdenticalForAnyThreadCount) {
       {"xavier_normal", DType::kF16, {300, 1000}},
       {"sparse(0.1)", DType::kF32, {1000, 400}},
   };
-  for (const Case& c : cases) {
+  return cases;
+}
+
+TEST(Pipeline, BitIdenticalForAnyThreadCount) {
+  for (const IdentityCase& c : IdentityCases()) {
     const Scheme s = Scheme::parse(c.scheme);
     Geometry g;
     g.shape = c.shape;
@@ -174,6 +181,37 @@ TEST(Pipeline, BitIdenticalForAnyThreadCount) {
       EXPECT_EQ(runs[0].pass, runs[r].pass);
     }
     EXPECT_TRUE(runs[0].pass) << c.scheme;
+  }
+}
+
+// Every SIMD target of kernels.cc that this CPU runs (Highway's dispatch
+// restricted to one at a time) gives the default target's bits, on 1 and
+// 2 threads (the 2-thread sort's partition kernels).
+TEST(Pipeline, BitIdenticalForEverySimdTarget) {
+  const std::vector<int64_t> targets = hwy::SupportedAndGeneratedTargets();
+  ASSERT_FALSE(targets.empty());
+  for (const IdentityCase& c : IdentityCases()) {
+    const Scheme s = Scheme::parse(c.scheme);
+    Geometry g;
+    g.shape = c.shape;
+    const Tensor t = fill(s, g, c.dtype, {.seed = 3});
+    const TensorCheck want = check_one(t, s, g);
+    for (int64_t target : targets) {
+      hwy::SetSupportedTargetsForTest(target);
+      for (int threads : {1, 2}) {
+        tbb::task_arena arena(threads);
+        TensorCheck got;
+        arena.execute([&] { got = check_one(t, s, g); });
+        const std::string what = std::string(c.scheme) + " on " +
+                                 hwy::TargetName(target) + ", " +
+                                 std::to_string(threads) + " threads";
+        ASSERT_EQ(want.tests.size(), got.tests.size()) << what;
+        for (size_t i = 0; i < want.tests.size(); ++i)
+          ExpectSame(want.tests[i], got.tests[i], what);
+        EXPECT_EQ(want.pass, got.pass) << what;
+      }
+      hwy::SetSupportedTargetsForTest(0);
+    }
   }
 }
 
