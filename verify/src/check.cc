@@ -566,55 +566,69 @@ std::string Named(const TensorAssignment& a, const std::string& what) {
   return what.find(label) != std::string::npos ? what : a.file + ": " + label + ": " + what;
 }
 
-// Checks tensors[i] for i in `indices` (each kChecked) in parallel under the
-// memory budget; outcomes in the order of `indices`, errors per tensor.
+// Tensors of at least this many values are checked one at a time, each on
+// every thread of the arena: their battery is parallel inside (pipeline.h:
+// the parallel sort starts at 2^18), and a second thread waiting on the
+// memory budget for another large tensor would leave the first one alone
+// on one core (BM_CheckFile: 2 threads were no faster than 1).
+constexpr int64_t kAloneElements = int64_t{1} << 18;
+
+// Checks tensors[i] for i in `indices` (each kChecked): large ones one after
+// another, then the others concurrently under the memory budget; outcomes
+// in the order of `indices`, errors per tensor.
 std::vector<PlannedCheck> CheckMany(const Checkpoint& ck,
                                     const std::vector<TensorAssignment>& tensors,
                                     const std::vector<std::size_t>& indices,
                                     const CheckOptions& o) {
   int64_t largest = 0;
-  for (const std::size_t i : indices) {
+  std::vector<std::size_t> alone, shared;  // positions in `indices`
+  for (std::size_t j = 0; j < indices.size(); ++j) {
+    const std::size_t i = indices[j];
     if (i >= tensors.size() || tensors[i].status != TensorStatus::kChecked) {
       throw Error("check_planned: index " + std::to_string(i) +
                   " is not a planned kChecked tensor");
     }
-    largest = std::max(largest, shape_numel(tensors[i].shape));
+    const int64_t n = shape_numel(tensors[i].shape);
+    largest = std::max(largest, n);
+    (n >= kAloneElements ? alone : shared).push_back(j);
   }
   std::vector<PlannedCheck> out(indices.size());
   Budget budget(o.memory_budget_elements > 0 ? o.memory_budget_elements : largest);
   std::mutex mu;
   int64_t done = 0;
+  auto check = [&](std::size_t j) {
+    const TensorAssignment& a = tensors[indices[j]];
+    PlannedCheck& r = out[j];
+    r.index = indices[j];
+    const int64_t n = shape_numel(a.shape);
+    budget.Acquire(n);
+    const auto start = Clock::now();
+    // Isolated: while this task waits inside the battery, the thread must
+    // not pick up another tensor (which could block on the budget this task
+    // holds).
+    tbb::this_task_arena::isolate([&] {
+      try {
+        r.check = check_assignment(ck, a, o.battery);
+      } catch (const Error& err) {
+        r.error = Named(a, err.what());
+      }
+    });
+    r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    budget.Release(n);
+    if (o.progress) {
+      std::lock_guard<std::mutex> lock(mu);
+      o.progress(++done, static_cast<int64_t>(indices.size()));
+    }
+  };
   const int threads = o.threads > 0 ? o.threads : tbb::task_arena::automatic;
   tbb::task_arena arena(threads);
   arena.execute([&] {
-    // One tensor per task: tensors differ in size by orders of magnitude, so
-    // TBB's work stealing balances them; each result lands in its own slot.
+    for (const std::size_t j : alone) check(j);
+    // One small tensor per task: they differ in size by orders of
+    // magnitude, so TBB's work stealing balances them; each result lands in
+    // its own slot.
     tbb::parallel_for(
-        std::size_t{0}, indices.size(),
-        [&](std::size_t j) {
-          const TensorAssignment& a = tensors[indices[j]];
-          PlannedCheck& r = out[j];
-          r.index = indices[j];
-          const int64_t n = shape_numel(a.shape);
-          budget.Acquire(n);
-          const auto start = Clock::now();
-          // Isolated: while this task waits inside the battery, the thread
-          // must not pick up another tensor (which could block on the budget
-          // this task holds).
-          tbb::this_task_arena::isolate([&] {
-            try {
-              r.check = check_assignment(ck, a, o.battery);
-            } catch (const Error& err) {
-              r.error = Named(a, err.what());
-            }
-          });
-          r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-          budget.Release(n);
-          if (o.progress) {
-            std::lock_guard<std::mutex> lock(mu);
-            o.progress(++done, static_cast<int64_t>(indices.size()));
-          }
-        },
+        std::size_t{0}, shared.size(), [&](std::size_t k) { check(shared[k]); },
         tbb::simple_partitioner());
   });
   return out;

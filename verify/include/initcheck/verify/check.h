@@ -201,9 +201,10 @@ struct PlannedCheck {
 };
 
 // Step 2 for the tensors plan.tensors[i], i in `indices` (each kChecked; any
-// subset), in parallel (oneTBB, options.threads) under the memory budget
-// (options.memory_budget_elements; 0: the largest of these tensors);
-// outcomes in the order of `indices`. A tensor that cannot be read is an
+// subset), in parallel (oneTBB, options.threads): tensors of at least 2^18
+// values one at a time, each on all threads, then the smaller ones
+// concurrently under the memory budget (options.memory_budget_elements; 0:
+// the largest of these tensors); outcomes in the order of `indices`. A tensor that cannot be read is an
 // outcome with an error, never an exception (which tensor failed "first" is
 // decided by finish_planned, in file order). options.progress is called
 // after each tensor. Throws Error only for an index that is not a kChecked
