@@ -69,6 +69,36 @@ TEST(BenchmarkRender, TargetsUseTheMemsetOfTheSameDtype) {
   EXPECT_THAT(files[1].content, HasSubstr("<svg"));
 }
 
+TEST(BenchmarkRender, BothCoresTableFromTheThreadsRuns) {
+  J bench = {{"benchmarks",
+              {Bench("BM_VerifyBattery/10000000/threads:1/min_time:1.000/real_time", 4e7, 240,
+                     "ms"),
+               Bench("BM_VerifyBattery/10000000/threads:2/min_time:1.000/real_time", 8e7, 120,
+                     "ms"),
+               Bench("BM_CheckFile/80000000/threads:2/real_time", 8e7, 1000, "ms"),
+               Bench("BM_CheckFile/8000000/threads:1/real_time", 5e7, 160, "ms"),
+               Bench("BM_CheckFile/80000000/threads:1/real_time", 4e7, 2000, "ms")}}};
+  J peers = {{"benchmarks",
+              {{{"name", "scipy.stats.kstest+anderson+chisquare/norm"},
+                {"items_per_second", 5e6},
+                {"status", "ok"}}}}};
+  const std::string dir = TempDir();
+  const auto files = render_benchmarks(bench, peers, dir);
+  std::filesystem::remove_all(dir);
+  const std::string& md = files[0].content;
+  EXPECT_THAT(md, HasSubstr("| battery on 10⁷ f32 values | 240 ms | 120 ms | 2.00× |"));
+  // Sorted by size; a missing run is a dash, never a made-up ratio.
+  const auto small = md.find("safetensors of 8·10⁶ f32 values (8 weights, 8 biases) | 160 ms | "
+                             "– | – |");
+  const auto large = md.find("safetensors of 8·10⁷ f32 values (8 weights, 8 biases) | 2000 ms | "
+                             "1000 ms | 2.00× |");
+  EXPECT_NE(small, std::string::npos) << md;
+  EXPECT_NE(large, std::string::npos) << md;
+  EXPECT_LT(small, large);
+  // The 2-thread battery against SciPy's single-threaded tests: 8e7 / 5e6.
+  EXPECT_THAT(md, HasSubstr("on both cores the battery is 16.0× their rate"));
+}
+
 TEST(BenchmarkRender, WithoutPeersJsonTheColumnsSaySo) {
   J bench = {{"benchmarks", {Bench("BM_Memset/67108864", 8e9),
                              Bench("BM_FillNormal/67108864", 2e9)}}};
