@@ -374,10 +374,12 @@ std::string SymmetrySection(Ctx& c) {
     f.legend.push_back({label, Kind::kLine, gp::palette(i), 0.2});
   }
   f.legend.push_back({"best constant prediction", Kind::kLine, Grey(), 0.2});
-  f.legend.push_back({"loss: mean of the runs (line)", Kind::kLine, Black(), 0.2});
-  f.legend.push_back(
-      {"loss: min–max over the runs (band)", Kind::kBand, Look{"#555555", "", 7}, 0.25});
-  f.legend.push_back({"spread: hidden layer 1 thick, layer 2 thin", Kind::kLine, Black(), 0.2});
+  // One swatch per meaning: the loss's line is the initializer's own, so only
+  // its band and the spread's second layer need an entry of their own.
+  f.legend.push_back({"loss: runs' mean (line), min–max (band)",
+                      Kind::kBand, Look{"#555555", "", 7}, 0.25});
+  f.legend.push_back({"spread: hidden layer 2 in thin dashes",
+                      Kind::kLine, Look{"#000000", "(4,3)", 7}, 0.2});
   f.legend_cols = 4;
   md +=
       "**Mechanism.** If every hidden unit of a layer starts with the same incoming "
@@ -1409,8 +1411,7 @@ std::string AgreementSection(Ctx& c) {
     pt.series.push_back(Band(x, lo, hi, lk, 0.15));
     pt.series.push_back(Line(x, r, lk, 2.0));
     f.legend.push_back(
-        {fmt::format("tanh, width {} (line: mean/theory, band: ± 2 SE)", w["width"].get<int>()),
-         Kind::kLine, lk, 0.2});
+        {fmt::format("tanh, width {}: mean/theory", w["width"].get<int>()), Kind::kLine, lk, 0.2});
     double worst = 1;
     for (double v : r) {
       if (v > 0) worst = std::max(worst, std::max(v, 1 / v));
@@ -1424,6 +1425,9 @@ std::string AgreementSection(Ctx& c) {
   pt.series.push_back(Line(
       Range(0, static_cast<int>(D(wc["settings"]["depth"])) + 1),
       std::vector<double>(static_cast<size_t>(D(wc["settings"]["depth"])) + 2, 1.0), Black(), 1.5));
+  f.legend.push_back(
+      {"tanh: ± 2 SE (band, the width's colour)", Kind::kBand,
+       Look{"#555555", "", 7}, 0.25});
   f.legend.push_back({"theory (ratio 1)", Kind::kLine, Black(), 0.2});
   f.legend_cols = 2;
   f.panels.push_back(pg);
