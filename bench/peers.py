@@ -9,7 +9,12 @@ initcheck_bench's single-thread benchmarks, and writes JSON:
   {"context": {"date", "cpu", "hardware_threads", "python", "versions":
                {"numpy", "scipy", "torch"}, "threads": 1},
    "benchmarks": [{"name", "items_per_second", "n", "repetitions",
-                   "status": "ok" | "not installed"}]}
+                   "status": "ok" | "not installed", "threads",
+                   "clock": "cpu" | "wall"}]}
+
+Every entry runs on one thread in CPU time, except
+"torch.Tensor.normal_/f32/threads:2": two threads, wall-clock time (to
+compare with initcheck_bench's BM_FillNormal/<n>/threads:2/real_time).
 
 A package that cannot be imported gives its entries with status
 "not installed" (items_per_second null), never a failure. Run with Debian's
@@ -51,6 +56,19 @@ if np is not None:
         scipy_stats = None
 
 
+def best_wall_time(fn, repetitions):
+    """best_time in wall-clock time: for a run on several threads, whose CPU
+    time would add the threads up (initcheck_bench's threads:t runs are
+    wall-clock too)."""
+    fn()
+    best = float("inf")
+    for _ in range(repetitions):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
 def best_time(fn, repetitions):
     """The fastest of `repetitions` calls of fn() (one warm-up call first),
     in CPU time of the process: what initcheck_bench reports for its
@@ -75,22 +93,27 @@ def cpu_name():
     return platform.processor() or "unknown"
 
 
-def entry(name, n, reps, seconds=None, status="ok"):
+def entry(name, n, reps, seconds=None, status="ok", threads=1):
     return {
         "name": name,
         "items_per_second": (n / seconds) if status == "ok" else None,
         "n": n,
         "repetitions": reps,
         "status": status,
+        "threads": threads,
+        "clock": "cpu" if threads == 1 else "wall",
     }
 
 
 def torch_fills(n, reps):
-    names = ["torch.Tensor.normal_/f32", "torch.Tensor.uniform_/f32",
+    names = ["torch.Tensor.normal_/f32", "torch.Tensor.normal_/f32/threads:2",
+             "torch.Tensor.uniform_/f32",
              "torch.nn.init.trunc_normal_/f32", "torch.Tensor.normal_/f64",
              "torch.Tensor.uniform_/f64"]
     if torch is None:
-        return [entry(x, n, reps, status="not installed") for x in names]
+        return [entry(x, n, reps, status="not installed",
+                      threads=2 if x.endswith("threads:2") else 1)
+                for x in names]
     torch.set_num_threads(1)
     torch.manual_seed(42)
     out = []
@@ -105,6 +128,14 @@ def torch_fills(n, reps):
                 "torch.nn.init.trunc_normal_/f32", n, reps,
                 best_time(lambda: torch.nn.init.trunc_normal_(
                     t, mean=0.0, std=1.0, a=-2.0, b=2.0), reps)))
+            # On two threads, wall-clock: what `normal_` gives a user whose
+            # machine has a second core (PyTorch 1.13's CPU normal_ runs on
+            # one thread whatever set_num_threads says).
+            torch.set_num_threads(2)
+            out.append(entry(
+                "torch.Tensor.normal_/f32/threads:2", n, reps,
+                best_wall_time(lambda: t.normal_(0.0, 1.0), reps), threads=2))
+            torch.set_num_threads(1)
         del t
     order = {x: i for i, x in enumerate(names)}
     return sorted(out, key=lambda e: order[e["name"]])

@@ -77,10 +77,15 @@ TEST(BenchmarkRender, BothCoresTableFromTheThreadsRuns) {
                      "ms"),
                Bench("BM_CheckFile/80000000/threads:2/real_time", 8e7, 1000, "ms"),
                Bench("BM_CheckFile/8000000/threads:1/real_time", 5e7, 160, "ms"),
-               Bench("BM_CheckFile/80000000/threads:1/real_time", 4e7, 2000, "ms")}}};
+               Bench("BM_CheckFile/80000000/threads:1/real_time", 4e7, 2000, "ms"),
+               Bench("BM_FillNormal/67108864/threads:1/real_time", 1.1e9, 61, "ms"),
+               Bench("BM_FillNormal/67108864/threads:2/real_time", 1.9e9, 35, "ms")}}};
   J peers = {{"benchmarks",
               {{{"name", "scipy.stats.kstest+anderson+chisquare/norm"},
                 {"items_per_second", 5e6},
+                {"status", "ok"}},
+               {{"name", "torch.Tensor.normal_/f32/threads:2"},
+                {"items_per_second", 2.5e8},
                 {"status", "ok"}}}}};
   const std::string dir = TempDir();
   const auto files = render_benchmarks(bench, peers, dir);
@@ -95,6 +100,9 @@ TEST(BenchmarkRender, BothCoresTableFromTheThreadsRuns) {
   EXPECT_NE(small, std::string::npos) << md;
   EXPECT_NE(large, std::string::npos) << md;
   EXPECT_LT(small, large);
+  EXPECT_THAT(md, HasSubstr("| normal f32 fill, 64 Mi elements | 61 ms | 35 ms | 1.74× |"));
+  // Both cores against PyTorch on two threads: 1.9e9 / 2.5e8.
+  EXPECT_THAT(md, HasSubstr("on both cores initcheck's normal fill is 7.6× it"));
   // The 2-thread battery against SciPy's single-threaded tests: 8e7 / 5e6.
   EXPECT_THAT(md, HasSubstr("on both cores the battery is 16.0× their rate"));
 }

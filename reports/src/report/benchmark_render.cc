@@ -228,7 +228,13 @@ std::vector<RenderedFile> render_benchmarks(const J& bench, const J& peers,
   }
   std::sort(checkpoints.begin(), checkpoints.end(),
             [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
-  if (b1 || !checkpoints.empty()) {
+  const Row *n1 = nullptr, *n2 = nullptr;  // the f32 normal fill, 64 Mi
+  for (const Row& r : rows) {
+    if (r.kind != "BM_FillNormal" || r.dtype != "f32" || r.n != kN) continue;
+    if (r.threads == 1) n1 = &r;
+    if (r.threads == 2) n2 = &r;
+  }
+  if (b1 || n1 || !checkpoints.empty()) {
     md += "## Both cores (wall-clock, the CLI's default)\n\n";
     md += "| measured | 1 thread | 2 threads | speed-up |\n|---|---:|---:|---:|\n";
     auto ms = [](const Row* r) {
@@ -238,6 +244,10 @@ std::vector<RenderedFile> render_benchmarks(const J& bench, const J& peers,
       return a && b && b->seconds > 0 ? fmt::format("{:.2f}×", a->seconds / b->seconds)
                                       : std::string("–");
     };
+    if (n1) {
+      md += fmt::format("| normal f32 fill, 64 Mi elements | {} | {} | {} |\n", ms(n1), ms(n2),
+                        ratio(n1, n2));
+    }
     if (b1) {
       md += fmt::format("| battery on 10⁷ f32 values | {} | {} | {} |\n", ms(b1), ms(b2),
                         ratio(b1, b2));
@@ -248,8 +258,18 @@ std::vector<RenderedFile> render_benchmarks(const J& bench, const J& peers,
           "|\n",
           Count(n), ms(f1), ms(f2), ratio(f1, f2));
     }
-    md += "\n`BM_VerifyBattery/10000000/threads:t` and `BM_CheckFile/<n>/threads:t`, one "
-          "process, same run. The results are bit-identical for any thread count.";
+    md += "\n`BM_FillNormal/67108864/threads:t`, `BM_VerifyBattery/10000000/threads:t` and "
+          "`BM_CheckFile/<n>/threads:t`, one process, same run. The results are bit-identical for any thread count.";
+    const double n2_torch = peer_ratio(n2, "torch.Tensor.normal_/f32/threads:2");
+    if (!std::isnan(n2_torch)) {
+      md += fmt::format(
+          " PyTorch's `normal_` with `torch.set_num_threads(2)` ran at {} (wall-clock; one "
+          "thread: {}): on both cores initcheck's normal fill is {:.1f}× it.",
+          Rate(peer["torch.Tensor.normal_/f32/threads:2"]),
+          peer.count("torch.Tensor.normal_/f32") ? Rate(peer["torch.Tensor.normal_/f32"])
+                                                 : std::string("–"),
+          n2_torch);
+    }
     if (!std::isnan(b2_scipy)) {
       md += fmt::format(
           " SciPy's three tests run on one core whatever the machine; on both cores the battery "
