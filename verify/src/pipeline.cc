@@ -754,26 +754,42 @@ void NormalScores(const Distribution& f, double* x, size_t m) {
 
 namespace {
 
-// u/s of a run of `count` equal values at ranks [r0, r0 + count) whose
-// rounding cell [a, b] meets the support: the randomized PIT, cdf sorted
-// ascending and sf descending within the run (gof.cc). u = c_lo + w mass
-// and s = s_hi + (1 - w) mass are monotone in w (rounding to nearest is
-// monotone), so sorting the w once gives both sorted arrays exactly.
+// The randomized PIT of a run of `count` equal values at ranks [r0, r0 +
+// count) whose rounding cell [a, b] meets the support (gof.cc): each rank
+// draws w = pit_uniform(rank, key); the draws are sorted, and the j-th
+// smallest gives u = c_lo + w mass and s = s_hi + (1 - w) mass, monotone in
+// w (rounding to nearest is monotone), so the cdf comes out sorted
+// ascending and the sf descending within the run.
+struct RunCell {
+  double c_lo, s_hi, mass;
+  RunCell(const Distribution& t, double a, double b) {
+    const double lo = std::max(a, t.low()), hi = std::min(b, t.high());
+    double s_lo, c_hi;
+    ScalarPit(t, lo, &c_lo, &s_lo);
+    ScalarPit(t, hi, &c_hi, &s_hi);
+    mass = c_lo < 0.5 ? c_hi - c_lo : s_lo - s_hi;
+  }
+  // w may be u (each w[j] is read before u[j] is written).
+  void Map(const double* w, size_t m, double* u, double* s) const {
+    for (size_t j = 0; j < m; ++j) {
+      const double wj = w[j];
+      u[j] = std::clamp(c_lo + wj * mass, 0.0, 1.0);
+      s[j] = std::clamp(s_hi + (1.0 - wj) * mass, 0.0, 1.0);
+    }
+  }
+};
+
+// The sorted draws of the run at ranks [r0, r0 + count).
+void RunDraws(int64_t r0, int64_t count, uint64_t key, double* w) {
+  for (int64_t j = 0; j < count; ++j) w[j] = pit_uniform(static_cast<uint64_t>(r0 + j), key);
+  SortInPlace(w, static_cast<size_t>(count));
+}
+
 void RandomizedRun(const Distribution& t, double a, double b, int64_t r0,
                    int64_t count, uint64_t key, double* u, double* s) {
-  const double lo = std::max(a, t.low()), hi = std::min(b, t.high());
-  double c_lo, s_lo, c_hi, s_hi;
-  ScalarPit(t, lo, &c_lo, &s_lo);
-  ScalarPit(t, hi, &c_hi, &s_hi);
-  const double mass = c_lo < 0.5 ? c_hi - c_lo : s_lo - s_hi;
-  // The w first (in u's storage), sorted.
-  for (int64_t j = 0; j < count; ++j) u[j] = pit_uniform(static_cast<uint64_t>(r0 + j), key);
-  SortInPlace(u, static_cast<size_t>(count));
-  for (int64_t j = 0; j < count; ++j) {
-    const double w = u[j];
-    u[j] = std::clamp(c_lo + w * mass, 0.0, 1.0);
-    s[j] = std::clamp(s_hi + (1.0 - w) * mass, 0.0, 1.0);
-  }
+  // The draws first, in u's storage.
+  RunDraws(r0, count, key, u);
+  RunCell(t, a, b).Map(u, static_cast<size_t>(count), u, s);
 }
 
 // sample_key over the sorted values (a sum, so any order and any split).
@@ -815,74 +831,119 @@ size_t PartitionPoint(const SortedValues& sv, size_t lo, size_t hi, P pred) {
 }
 
 // 16-bit formats: every value's cell is randomized, run by run, in rank
-// order; blocks of kBlock ranks go to GofBlockInto as in the copy path.
+// order, in blocks of kBlock ranks to GofBlockInto as in the copy path. The
+// tasks of kTask ranks run in parallel, each on the runs it overlaps, and
+// give each task's part the same blocks in the same order as one pass over
+// the ranks would: the result does not depend on the threads. A run that
+// crosses a task boundary is drawn (and its draws sorted) by both tasks;
+// runs longer than a task are drawn once, before the tasks.
 void SummarizeHistogram(const SortedValues& sv, const Distribution& t,
                         ValueGrid grid, int bins, GofSummary* out,
                         std::vector<GofPartial>* parts) {
+  using Run = SortedValues::Run;
   const int64_t n = static_cast<int64_t>(sv.size());
   const uint64_t key = KeyOfSorted(sv);
   const double low = t.low(), high = t.high();
-  std::vector<double> bu(kBlock), bs(kBlock), ru, rs;
-  size_t fill = 0;
-  int64_t block_start = 0;
-  auto flush = [&] {
-    if (fill == 0) return;
-    GofBlockInto(bu.data(), bs.data(), fill, block_start, n, bins,
-                 &(*parts)[static_cast<size_t>(block_start) / kTask]);
-    if (block_start == 0) {
-      out->u_min = bu[0];
-      out->s_min = bs[0];
-    }
-    if (block_start + static_cast<int64_t>(fill) == n) {
-      out->s_max = bs[fill - 1];
-      out->u_max = bu[fill - 1];
-    }
-    block_start += static_cast<int64_t>(fill);
-    fill = 0;
-  };
-  auto emit = [&](const double* u, const double* s, int64_t count) {
-    for (int64_t j = 0; j < count;) {
-      const size_t take =
-          std::min<size_t>(kBlock - fill, static_cast<size_t>(count - j));
-      std::copy(u + j, u + j + static_cast<int64_t>(take), bu.data() + fill);
-      std::copy(s + j, s + j + static_cast<int64_t>(take), bs.data() + fill);
-      fill += take;
-      j += static_cast<int64_t>(take);
-      if (fill == kBlock) flush();
-    }
-  };
-  int64_t rank = 0;
+  const std::vector<Run>& runs = sv.runs();
+  const size_t nr = runs.size();
+  // Over the runs (at most 65536): first ranks, ties, cells outside the
+  // support, and how each run's PIT is made.
+  enum : uint8_t { kBelow, kAbove, kFixed, kRandom };
+  std::vector<int64_t> start(nr + 1, 0);
+  std::vector<uint8_t> how(nr);
+  std::vector<std::pair<size_t, std::vector<double>>> long_runs;  // run, sorted draws
   uint64_t tied = 0;
-  for (const SortedValues::Run& r : sv.runs()) {
+  for (size_t k = 0; k < nr; ++k) {
+    const Run& r = runs[k];
+    start[k + 1] = start[k] + r.count;
+    tied += static_cast<uint64_t>(r.count) * static_cast<uint64_t>(r.count - 1) / 2;
     double a, b;
     value_cell(r.value, grid, &a, &b);
-    const size_t c = static_cast<size_t>(r.count);
-    tied += static_cast<uint64_t>(r.count) * static_cast<uint64_t>(r.count - 1) / 2;
-    if (ru.size() < c) {
-      ru.resize(c);
-      rs.resize(c);
-    }
     if (b < low) {
+      how[k] = kBelow;
       out->n_below += r.count;
-      std::fill(ru.begin(), ru.begin() + static_cast<int64_t>(c), 0.0);
-      std::fill(rs.begin(), rs.begin() + static_cast<int64_t>(c), 1.0);
     } else if (a > high) {
+      how[k] = kAbove;
       out->n_above += r.count;
-      std::fill(ru.begin(), ru.begin() + static_cast<int64_t>(c), 1.0);
-      std::fill(rs.begin(), rs.begin() + static_cast<int64_t>(c), 0.0);
     } else if (grid == ValueGrid::kFloat32 && a > low && b < high) {
-      // f32 grid: only cells at a bound are randomized.
-      double cu, cs;
-      ScalarPit(t, r.value, &cu, &cs);
-      std::fill(ru.begin(), ru.begin() + static_cast<int64_t>(c), cu);
-      std::fill(rs.begin(), rs.begin() + static_cast<int64_t>(c), cs);
+      how[k] = kFixed;  // f32 grid: only cells at a bound are randomized
     } else {
-      RandomizedRun(t, a, b, rank, r.count, key, ru.data(), rs.data());
+      how[k] = kRandom;
+      if (r.count > static_cast<int64_t>(kTask)) {
+        long_runs.emplace_back(k, std::vector<double>(static_cast<size_t>(r.count)));
+        RunDraws(start[k], r.count, key, long_runs.back().second.data());
+      }
     }
-    emit(ru.data(), rs.data(), r.count);
-    rank += r.count;
   }
-  flush();
+  const size_t tasks = TaskCount(static_cast<size_t>(n));
+  ParallelTasks(tasks, [&](size_t tk) {
+    std::vector<double>& bu = Scratch<double, 30>(kBlock);
+    std::vector<double>& bs = Scratch<double, 31>(kBlock);
+    std::vector<double>& own = Scratch<double, 32>(0);  // a short run's draws
+    const int64_t b0 = static_cast<int64_t>(tk * kTask);
+    const int64_t e0 = std::min<int64_t>(n, b0 + static_cast<int64_t>(kTask));
+    size_t k = static_cast<size_t>(std::upper_bound(start.begin(), start.end(), b0) -
+                                   start.begin()) - 1;
+    size_t drawn = nr;  // the run whose sorted draws `draws` holds
+    const double* draws = nullptr;
+    for (int64_t blk = b0; blk < e0; blk += static_cast<int64_t>(kBlock)) {
+      const int64_t be = std::min<int64_t>(e0, blk + static_cast<int64_t>(kBlock));
+      for (int64_t i = blk; i < be;) {
+        while (start[k + 1] <= i) ++k;
+        const Run& r = runs[k];
+        const size_t j0 = static_cast<size_t>(i - start[k]);
+        const size_t m = static_cast<size_t>(std::min(be, start[k + 1]) - i);
+        double* pu = bu.data() + (i - blk);
+        double* ps = bs.data() + (i - blk);
+        switch (how[k]) {
+          case kBelow:
+            std::fill(pu, pu + m, 0.0);
+            std::fill(ps, ps + m, 1.0);
+            break;
+          case kAbove:
+            std::fill(pu, pu + m, 1.0);
+            std::fill(ps, ps + m, 0.0);
+            break;
+          case kFixed: {
+            double cu, cs;
+            ScalarPit(t, r.value, &cu, &cs);
+            std::fill(pu, pu + m, cu);
+            std::fill(ps, ps + m, cs);
+            break;
+          }
+          default: {
+            if (drawn != k) {
+              if (r.count > static_cast<int64_t>(kTask)) {
+                auto it = std::lower_bound(
+                    long_runs.begin(), long_runs.end(), k,
+                    [](const auto& lr, size_t key_k) { return lr.first < key_k; });
+                draws = it->second.data();
+              } else {
+                if (own.size() < static_cast<size_t>(r.count)) own.resize(static_cast<size_t>(r.count));
+                RunDraws(start[k], r.count, key, own.data());
+                draws = own.data();
+              }
+              drawn = k;
+            }
+            double a, b;
+            value_cell(r.value, grid, &a, &b);
+            RunCell(t, a, b).Map(draws + j0, m, pu, ps);
+          }
+        }
+        i += static_cast<int64_t>(m);
+      }
+      const size_t fill = static_cast<size_t>(be - blk);
+      GofBlockInto(bu.data(), bs.data(), fill, blk, n, bins, &(*parts)[tk]);
+      if (blk == 0) {
+        out->u_min = bu[0];
+        out->s_min = bs[0];
+      }
+      if (be == n) {
+        out->s_max = bs[fill - 1];
+        out->u_max = bu[fill - 1];
+      }
+    }
+  });
   const long double total = static_cast<long double>(n) * (n - 1) / 2;
   out->tie_probability =
       n < 2 ? 0.0 : static_cast<double>(static_cast<long double>(tied) / total);

@@ -281,6 +281,37 @@ TEST(Pipeline, StreamedSummaryMatchesTheArrayRoute) {
                                                  ValueGrid::kBFloat16)),
                     2e-15, "normal bf16");
   }
+  // bf16, parallel histogram route, on 1-3 threads: a run longer than a
+  // task (0.01 repeated 50000 times: drawn once, before the tasks) and runs
+  // across task boundaries against N(0, 0.02) (A^2 finite: it sees every
+  // u); then cells outside a truncated target's support (|x| > 1.5 sd: the
+  // runs that are not randomized).
+  {
+    std::vector<uint16_t> b;
+    for (double v : testing::normal_sample(n, 9, 0, 0.02)) {
+      b.push_back(f32_to_bf16(static_cast<float>(v)));
+    }
+    b.insert(b.begin() + 1000, 50000, f32_to_bf16(0.01f));
+    std::vector<float> f;
+    for (uint16_t x : b) f.push_back(bf16_to_f32(x));
+    const internal::Values v{b.data(), DType::kBF16, b.size()};
+    const Normal normal(0, 0.02);
+    const TruncatedNormal trunc(0, 0.02, -0.03, 0.03);
+    for (const Distribution* d : {static_cast<const Distribution*>(&normal),
+                                  static_cast<const Distribution*>(&trunc)}) {
+      const GofSummary want = summarize_gof(
+          make_gof_input(std::span<const float>(f), *d, ValueGrid::kBFloat16));
+      for (int threads : {1, 2, 3}) {
+        tbb::task_arena arena(threads);
+        arena.execute([&] {
+          ExpectSummaries(Streamed(v, *d, ValueGrid::kBFloat16), want, 2e-15,
+                          d->description() + " bf16 with a long run, " +
+                              std::to_string(threads) + " threads");
+        });
+      }
+      if (d == &normal) EXPECT_TRUE(std::isfinite(want.ad_a2));
+    }
+  }
   // Normal and truncated normal, f64: SIMD erfc against Boost's.
   {
     const std::vector<double> x = testing::normal_sample(n, 7, 0.1, 2);
