@@ -56,29 +56,19 @@ if np is not None:
         scipy_stats = None
 
 
-def best_wall_time(fn, repetitions):
-    """best_time in wall-clock time: for a run on several threads, whose CPU
-    time would add the threads up (initcheck_bench's threads:t runs are
+def best_time(fn, repetitions, clock=time.process_time):
+    """The fastest of `repetitions` calls of fn() (one warm-up call first),
+    by default in CPU time of the process: what initcheck_bench reports for
+    its single-thread benchmarks, and what a shared machine disturbs least.
+    A run on several threads passes clock=time.perf_counter (wall-clock: CPU
+    time would add the threads up; initcheck_bench's threads:t runs are
     wall-clock too)."""
     fn()
     best = float("inf")
     for _ in range(repetitions):
-        t0 = time.perf_counter()
+        t0 = clock()
         fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
-def best_time(fn, repetitions):
-    """The fastest of `repetitions` calls of fn() (one warm-up call first),
-    in CPU time of the process: what initcheck_bench reports for its
-    single-thread benchmarks, and what a shared machine disturbs least."""
-    fn()
-    best = float("inf")
-    for _ in range(repetitions):
-        t0 = time.process_time()
-        fn()
-        best = min(best, time.process_time() - t0)
+        best = min(best, clock() - t0)
     return best
 
 
@@ -134,7 +124,8 @@ def torch_fills(n, reps):
             torch.set_num_threads(2)
             out.append(entry(
                 "torch.Tensor.normal_/f32/threads:2", n, reps,
-                best_wall_time(lambda: t.normal_(0.0, 1.0), reps), threads=2))
+                best_time(lambda: t.normal_(0.0, 1.0), reps, time.perf_counter),
+                threads=2))
             torch.set_num_threads(1)
         del t
     order = {x: i for i, x in enumerate(names)}
