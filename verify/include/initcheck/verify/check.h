@@ -75,7 +75,9 @@ struct CheckOptions {
   int threads = 0;  // 0: all cores; never changes the result
   bool strict = false;
   // Elements of the tensors being checked at once, at most (a tensor larger
-  // than the budget runs alone). 0: the largest tensor's element count.
+  // than the budget runs alone; tensors of at least 2^18 values always run
+  // one at a time, each on all threads). 0: the largest tensor's element
+  // count.
   int64_t memory_budget_elements = 0;
   // Called after each tensor is checked (serialized; from any thread).
   std::function<void(int64_t done, int64_t total)> progress;
