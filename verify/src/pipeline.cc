@@ -10,6 +10,7 @@
 #include <cstring>
 #include <cstdlib>
 #include <limits>
+#include <map>
 #include <new>
 
 #include "hwy/contrib/sort/vqsort.h"
@@ -851,7 +852,7 @@ void SummarizeHistogram(const SortedValues& sv, const Distribution& t,
   enum : uint8_t { kBelow, kAbove, kFixed, kRandom };
   std::vector<int64_t> start(nr + 1, 0);
   std::vector<uint8_t> how(nr);
-  std::vector<std::pair<size_t, std::vector<double>>> long_runs;  // run, sorted draws
+  std::map<size_t, std::vector<double>> long_runs;  // run -> its sorted draws
   uint64_t tied = 0;
   for (size_t k = 0; k < nr; ++k) {
     const Run& r = runs[k];
@@ -870,8 +871,9 @@ void SummarizeHistogram(const SortedValues& sv, const Distribution& t,
     } else {
       how[k] = kRandom;
       if (r.count > static_cast<int64_t>(kTask)) {
-        long_runs.emplace_back(k, std::vector<double>(static_cast<size_t>(r.count)));
-        RunDraws(start[k], r.count, key, long_runs.back().second.data());
+        std::vector<double>& w = long_runs[k];
+        w.resize(static_cast<size_t>(r.count));
+        RunDraws(start[k], r.count, key, w.data());
       }
     }
   }
@@ -914,10 +916,7 @@ void SummarizeHistogram(const SortedValues& sv, const Distribution& t,
           default: {
             if (drawn != k) {
               if (r.count > static_cast<int64_t>(kTask)) {
-                auto it = std::lower_bound(
-                    long_runs.begin(), long_runs.end(), k,
-                    [](const auto& lr, size_t key_k) { return lr.first < key_k; });
-                draws = it->second.data();
+                draws = long_runs.at(k).data();
               } else {
                 if (own.size() < static_cast<size_t>(r.count)) own.resize(static_cast<size_t>(r.count));
                 RunDraws(start[k], r.count, key, own.data());

@@ -67,7 +67,6 @@ std::string Size(int64_t n, const std::string& dtype) {
 
 // n as "8·10⁶" when it is a digit times a power of ten, else as digits.
 std::string Count(int64_t n) {
-  static const char* const kSup[] = {"⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"};
   int e = 0;
   int64_t m = n;
   while (m >= 10 && m % 10 == 0) {
@@ -75,9 +74,7 @@ std::string Count(int64_t n) {
     ++e;
   }
   if (n <= 0 || m >= 10 || e < 2) return std::to_string(n);
-  std::string exp;
-  for (const char c : std::to_string(e)) exp += kSup[c - '0'];
-  return (m == 1 ? std::string() : std::to_string(m) + "·") + "10" + exp;
+  return (m == 1 ? std::string() : std::to_string(m) + "·") + "10" + Superscript(e);
 }
 
 }  // namespace
@@ -90,9 +87,11 @@ std::vector<RenderedFile> render_benchmarks(const J& bench, const J& peers,
     if (b.value("run_type", "iteration") != "iteration") continue;  // aggregates
     rows.push_back(Parse(b));
   }
-  auto find = [&](const std::string& kind, const std::string& dtype, int64_t n) -> const Row* {
+  // threads 0: the single-thread benchmark without a threads argument.
+  auto find = [&](const std::string& kind, const std::string& dtype, int64_t n,
+                  int threads = 0) -> const Row* {
     for (const Row& r : rows) {
-      if (r.kind == kind && r.dtype == dtype && r.n == n && r.threads == 0) return &r;
+      if (r.kind == kind && r.dtype == dtype && r.n == n && r.threads == threads) return &r;
     }
     return nullptr;
   };
@@ -147,13 +146,9 @@ std::vector<RenderedFile> render_benchmarks(const J& bench, const J& peers,
   }
   // The battery on 10^7 values: single-thread, and in arenas of 1 and 2
   // threads (wall-clock, for the speed-up).
-  const Row *battery = nullptr, *b1 = nullptr, *b2 = nullptr;
-  for (const Row& r : rows) {
-    if (r.kind != "BM_VerifyBattery" || r.n != 10000000) continue;
-    if (r.threads == 0) battery = &r;
-    if (r.threads == 1) b1 = &r;
-    if (r.threads == 2) b2 = &r;
-  }
+  const Row* battery = find("BM_VerifyBattery", "f32", 10000000);
+  const Row* b1 = find("BM_VerifyBattery", "f32", 10000000, 1);
+  const Row* b2 = find("BM_VerifyBattery", "f32", 10000000, 2);
   const double bsec = battery ? battery->seconds : std::nan("");
   target_row("battery on 10⁷ f32 values", "≤ 0.25 s", bsec, bsec <= 0.25,
              std::isnan(bsec) ? "–" : fmt::format("{:.2f} s", bsec));
@@ -228,12 +223,8 @@ std::vector<RenderedFile> render_benchmarks(const J& bench, const J& peers,
   }
   std::sort(checkpoints.begin(), checkpoints.end(),
             [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
-  const Row *n1 = nullptr, *n2 = nullptr;  // the f32 normal fill, 64 Mi
-  for (const Row& r : rows) {
-    if (r.kind != "BM_FillNormal" || r.dtype != "f32" || r.n != kN) continue;
-    if (r.threads == 1) n1 = &r;
-    if (r.threads == 2) n2 = &r;
-  }
+  const Row* n1 = find("BM_FillNormal", "f32", kN, 1);  // the f32 normal fill, 64 Mi
+  const Row* n2 = find("BM_FillNormal", "f32", kN, 2);
   if (b1 || n1 || !checkpoints.empty()) {
     md += "## Both cores (wall-clock, the CLI's default)\n\n";
     md += "| measured | 1 thread | 2 threads | speed-up |\n|---|---:|---:|---:|\n";

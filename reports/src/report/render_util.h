@@ -53,6 +53,14 @@ inline std::string N(int64_t n) {
 }
 
 // Markdown table cell: no pipes, no newlines.
+// An integer in Unicode superscript digits ("-5" -> "⁻⁵"), for powers of ten.
+inline std::string Superscript(int64_t k) {
+  static const char* const kSup[] = {"⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"};
+  std::string s;
+  for (const char c : std::to_string(k)) s += c == '-' ? "⁻" : kSup[c - '0'];
+  return s;
+}
+
 inline std::string Cell(const std::string& s) {
   std::string o;
   for (char c : s) o += c == '|' ? '/' : c == '\n' ? ' ' : c;

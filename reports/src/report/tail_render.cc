@@ -60,10 +60,7 @@ void Check(const J& t) {
 std::string Alpha(double a) {
   const double e = std::log10(a);
   if (std::fabs(e - std::round(e)) < 1e-9 && e < 0) {
-    static const char* sup[] = {"⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"};
-    std::string s = "10⁻";
-    for (char ch : std::to_string(static_cast<int>(-std::round(e)))) s += sup[ch - '0'];
-    return s;
+    return "10" + Superscript(static_cast<int64_t>(std::round(e)));
   }
   return fmt::format("{:g}", a);
 }
